@@ -1,0 +1,107 @@
+import type { ComponentSpec } from "../spec/component";
+import { workloadName } from "../spec/component";
+import { parsePortSpec } from "../spec/port-spec";
+import { type CommandWithInput, withEnvFromStdin } from "./env-stdin";
+
+/** Labels every container we create carries, so drift and adoption can find ours. */
+export const LABELS = {
+  managedBy: "io.pulumi-mcp.managed-by",
+  service: "io.pulumi-mcp.service",
+  component: "io.pulumi-mcp.component",
+  specHash: "io.pulumi-mcp.spec-hash",
+} as const;
+
+export const MANAGED_BY = "pulumi-mcp";
+
+export function podmanPull(image: string): string[] {
+  return ["podman", "pull", "--quiet", image];
+}
+
+export function podmanImageExists(image: string): string[] {
+  return ["podman", "image", "exists", image];
+}
+
+/** `-p` in podman's syntax: IPv6 addresses go in brackets. */
+function publishFlag(spec: string): string {
+  const port = parsePortSpec(spec);
+  if (typeof port === "string") throw new Error(`port spec ${JSON.stringify(spec)} ${port}`);
+  const ip = port.hostIp.includes(":") ? `[${port.hostIp}]` : port.hostIp;
+  return `${ip}:${port.hostPort}:${port.containerPort}/${port.protocol}`;
+}
+
+/**
+ * `podman run -d` for a component. Env values are not in the argv: the
+ * command names each key and the values arrive on stdin (see env-stdin).
+ */
+export function podmanRun(
+  spec: ComponentSpec,
+  options: { name?: string; specHash: string },
+): CommandWithInput {
+  const name = options.name ?? workloadName(spec);
+  const argv = [
+    "podman",
+    "run",
+    "--detach",
+    "--name",
+    name,
+    "--label",
+    `${LABELS.managedBy}=${MANAGED_BY}`,
+    "--label",
+    `${LABELS.service}=${spec.service}`,
+    "--label",
+    `${LABELS.component}=${spec.name}`,
+    "--label",
+    `${LABELS.specHash}=${options.specHash}`,
+    "--restart",
+    spec.restart,
+    "--stop-timeout",
+    String(spec.stopTimeout),
+  ];
+  if (spec.network) argv.push("--network", spec.network);
+  if (spec.user) argv.push("--user", spec.user);
+  if (spec.memoryMb !== undefined) argv.push("--memory", `${spec.memoryMb}m`);
+  if (spec.vcpus !== undefined) argv.push("--cpus", String(spec.vcpus));
+  for (const port of spec.ports) argv.push("--publish", publishFlag(port));
+  for (const volume of spec.volumes) argv.push("--volume", volume);
+  for (const key of Object.keys(spec.env)) argv.push("--env", key);
+  // `--` ends podman's options: an image or cmd starting with "-" stays data.
+  argv.push("--", spec.image, ...spec.cmd);
+  return withEnvFromStdin(argv, spec.env);
+}
+
+export function podmanStop(name: string, timeoutSeconds: number): string[] {
+  return ["podman", "stop", "--ignore", "--time", String(timeoutSeconds), "--", name];
+}
+
+export function podmanStart(name: string): string[] {
+  return ["podman", "start", "--", name];
+}
+
+export function podmanRemove(name: string, timeoutSeconds: number): string[] {
+  return ["podman", "rm", "--force", "--ignore", "--time", String(timeoutSeconds), "--", name];
+}
+
+export function podmanRename(from: string, to: string): string[] {
+  return ["podman", "rename", "--", from, to];
+}
+
+export function podmanInspect(names: readonly string[]): string[] {
+  return ["podman", "container", "inspect", "--", ...names];
+}
+
+/** Every container pulumi-mcp manages on the node, as JSON. */
+export function podmanListManaged(): string[] {
+  return [
+    "podman",
+    "ps",
+    "--all",
+    "--format",
+    "json",
+    "--filter",
+    `label=${LABELS.managedBy}=${MANAGED_BY}`,
+  ];
+}
+
+export function podmanLogs(name: string, lines: number): string[] {
+  return ["podman", "logs", "--tail", String(lines), "--", name];
+}

@@ -1,0 +1,28 @@
+import { createHash } from "node:crypto";
+import type { ComponentSpec } from "../spec/component";
+
+/**
+ * A fingerprint of what a workload was created from, stored as a label so a
+ * later run can tell "this is exactly ours" (adopt) from "someone else's".
+ * Env values are left out: a label is readable by anyone who can inspect,
+ * and a hash of a short secret can be brute-forced.
+ */
+export function specHash(spec: ComponentSpec): string {
+  const material = {
+    runtime: spec.runtime,
+    service: spec.service,
+    name: spec.name,
+    image: spec.image,
+    ports: spec.ports,
+    volumes: spec.volumes,
+    envKeys: Object.keys(spec.env).sort(),
+    cmd: spec.cmd,
+    user: spec.user ?? null,
+    restart: spec.restart,
+    network: spec.network ?? null,
+    memoryMb: spec.memoryMb ?? null,
+    vcpus: spec.vcpus ?? null,
+    stopTimeout: spec.stopTimeout,
+  };
+  return createHash("sha256").update(JSON.stringify(material)).digest("hex").slice(0, 32);
+}

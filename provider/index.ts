@@ -1,0 +1,3 @@
+export { Component, type ComponentArgs, type ComponentFields } from "./resources/component";
+export type { NodeArgs } from "./resources/node-args";
+export { extractVersion, parseImageRef } from "./spec/image-ref";

@@ -1,0 +1,117 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { diffComponent, needsRecreate } from "../diff/component-diff";
+import { ContainerRuntime } from "../runtime/container-runtime";
+import { createWorkload, replaceWorkload } from "../runtime/deploy";
+import { checkComponent } from "../spec/check-component";
+import { type ComponentSpec, workloadName } from "../spec/component";
+import { transportFor } from "../transport";
+import {
+  type ComponentState,
+  containsUnknown,
+  inputsOnly,
+  observedSpec,
+  specFrom,
+  stateOf,
+} from "./component-state";
+import { workloadId } from "./workload-id";
+
+type Bag = Record<string, unknown>;
+
+function runtimeFor(spec: ComponentSpec): ContainerRuntime {
+  return new ContainerRuntime(transportFor(spec.node, spec.credentials));
+}
+
+/** Prefixes errors with which component on which node, once. */
+async function about<T>(spec: ComponentSpec, action: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const where = spec.node.local
+      ? "local node"
+      : `${spec.node.user}@${spec.node.host}:${spec.node.port}`;
+    throw new Error(`${action} component ${workloadName(spec)} on ${where}: ${message}`);
+  }
+}
+
+/**
+ * The dynamic provider behind `mcp.Component`. It is this module's whole
+ * export so that Pulumi serialises it as `require("pulumi-mcp/…")` when the
+ * package is installed: state then holds no copy of our code.
+ */
+const componentProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
+    const inputs = inputsOnly(news);
+    // Values not known until `up` are validated then; never guess at them now.
+    if (containsUnknown(inputs)) return { inputs: news };
+    const outcome = checkComponent(inputs);
+    if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+    if (outcome.spec.runtime === "unikernel") {
+      return {
+        inputs: news,
+        failures: [
+          {
+            property: "runtime",
+            reason:
+              'runtime = "unikernel": the unikernel runtime is not available in this version of pulumi-mcp yet',
+          },
+        ],
+      };
+    }
+    return { inputs: { ...outcome.spec } };
+  },
+
+  async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
+    const result = diffComponent(
+      olds as unknown as ComponentState,
+      news as unknown as ComponentSpec,
+    );
+    return {
+      changes: result.changes,
+      replaces: result.replaces,
+      deleteBeforeReplace: result.deleteBeforeReplace,
+    };
+  },
+
+  async create(inputs: Bag): Promise<pulumi.dynamic.CreateResult> {
+    const spec = specFrom(inputs, "inputs");
+    const live = await about(spec, "creating", () => createWorkload(runtimeFor(spec), spec));
+    return { id: workloadId(spec.node, live.name), outs: stateOf(spec, live) };
+  },
+
+  async read(id: string, props?: Bag): Promise<pulumi.dynamic.ReadResult> {
+    if (!props?.node) {
+      throw new Error(`cannot read component ${id}: its node is unknown (no prior state)`);
+    }
+    const spec = specFrom(props, "state");
+    const live = await about(spec, "reading", () => runtimeFor(spec).inspect(workloadName(spec)));
+    if (!live) return { id: "" };
+    return { id, props: stateOf(observedSpec(spec, live), live) };
+  },
+
+  async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
+    const previous = specFrom(olds, "state");
+    const spec = specFrom(news, "inputs");
+    const diff = diffComponent(previous, spec);
+    if (!needsRecreate(diff)) {
+      const state = olds as unknown as ComponentState;
+      return { outs: { ...state, ...spec } };
+    }
+    const live = await about(spec, "updating", () =>
+      replaceWorkload(runtimeFor(spec), previous, spec),
+    );
+    return { outs: stateOf(spec, live) };
+  },
+
+  async delete(_id: string, props: Bag): Promise<void> {
+    const spec = specFrom(props, "state");
+    const runtime = runtimeFor(spec);
+    const name = workloadName(spec);
+    await about(spec, "deleting", async () => {
+      await runtime.remove(name, spec.stopTimeout);
+      await runtime.remove(`${name}-previous`, 0);
+    });
+  },
+};
+
+export = componentProvider;

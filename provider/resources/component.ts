@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+
+import componentProvider = require("./component-provider");
+
+import { type NodeArgs, nodeInputs } from "./node-args";
+
+/** The fields of one component, shared with `Service` entries. */
+export interface ComponentFields {
+  /** Component name; the workload on the node is `<service>-<name>`. */
+  name: pulumi.Input<string>;
+  /** Image reference pinned by a version tag or a digest (never :latest). */
+  image: pulumi.Input<string>;
+  /** "container" (podman, the default) or "unikernel". */
+  runtime?: pulumi.Input<"container" | "unikernel">;
+  /** `[ip:]hostPort:containerPort[/tcp|udp]`; the address defaults to 127.0.0.1. */
+  ports?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `/host/path:/container/path[:ro|z|Z]`. Host directories are never deleted. */
+  volumes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Environment. Values are secret outputs and never appear on a command line. */
+  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Arguments passed to the image's entrypoint. */
+  cmd?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `user[:group]` inside the container. */
+  user?: pulumi.Input<string>;
+  /** podman restart policy; "unless-stopped" by default. */
+  restart?: pulumi.Input<"no" | "always" | "on-failure" | "unless-stopped">;
+  /** podman network to join. */
+  network?: pulumi.Input<string>;
+  /** Memory limit in MiB (container limit, or the VM's memory). */
+  memoryMb?: pulumi.Input<number>;
+  /** CPUs (container limit, or the VM's vCPUs). */
+  vcpus?: pulumi.Input<number>;
+  /** Seconds between SIGTERM and SIGKILL on stop; 10 by default. */
+  stopTimeout?: pulumi.Input<number>;
+  /** Seconds a new workload has to start and stay up; 60 by default. */
+  startTimeout?: pulumi.Input<number>;
+  /** Seconds a new workload must stay running to count as started; 2 by default. */
+  minUptime?: pulumi.Input<number>;
+}
+
+export interface ComponentArgs extends ComponentFields {
+  /** The node to run on. A plain object: its fields may each be Inputs. */
+  node: NodeArgs;
+  /** The MCP service this component belongs to. */
+  service: pulumi.Input<string>;
+}
+
+/**
+ * One MCP component: a podman container (or Nanos VM) named
+ * `<service>-<name>` on one node, deployed over SSH.
+ */
+export class Component extends pulumi.dynamic.Resource {
+  declare readonly service: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly image: pulumi.Output<string>;
+  /** The container or VM name on the node. */
+  declare readonly containerName: pulumi.Output<string>;
+  /** The running version (the image tag, else its digest). */
+  declare readonly version: pulumi.Output<string>;
+  /** running, exited, stopped, … */
+  declare readonly state: pulumi.Output<string>;
+  declare readonly imageId: pulumi.Output<string>;
+  declare readonly startedAt: pulumi.Output<string>;
+
+  constructor(name: string, args: ComponentArgs, opts?: pulumi.CustomResourceOptions) {
+    const { node, ...fields } = args;
+    super(
+      componentProvider,
+      name,
+      {
+        ...fields,
+        ...nodeInputs(node),
+        containerName: undefined,
+        version: undefined,
+        state: undefined,
+        imageId: undefined,
+        startedAt: undefined,
+      },
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "env"],
+      },
+      "mcp",
+      "Component",
+    );
+  }
+}

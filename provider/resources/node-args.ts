@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** How to reach a node. Credentials travel apart from the rest, as a secret. */
+export interface NodeArgs {
+  host: pulumi.Input<string>;
+  /** SSH port; 22 by default. */
+  port?: pulumi.Input<number>;
+  /** Login name; "mcp" by default. */
+  user?: pulumi.Input<string>;
+  /** OpenSSH private key text (PEM or OpenSSH format). Always stored as a secret. */
+  privateKey?: pulumi.Input<string>;
+  /** Passphrase of an encrypted privateKey. Always stored as a secret. */
+  passphrase?: pulumi.Input<string>;
+  /** Path of an ssh-agent socket, e.g. process.env.SSH_AUTH_SOCK. */
+  agent?: pulumi.Input<string>;
+  /** The host key fingerprint as `ssh-keygen -lf` prints it: `SHA256:…`. */
+  hostKey?: pulumi.Input<string>;
+  /** known_hosts text to verify the host key against (instead of hostKey). */
+  knownHosts?: pulumi.Input<string>;
+  /** Connect without verifying the host key. Logs a warning on every connection. */
+  insecureIgnoreHostKey?: pulumi.Input<boolean>;
+  /** Reach this node through another one, like OpenSSH's ProxyJump. */
+  proxyJump?: NodeArgs;
+  /** Run every command through `sudo -n`. */
+  sudo?: pulumi.Input<boolean>;
+  /** Run commands on this machine (no SSH). */
+  local?: pulumi.Input<boolean>;
+  /** Connect (handshake) timeout in ms; 10000 by default. */
+  connectTimeoutMs?: pulumi.Input<number>;
+  /** Timeout for one remote command in ms; 600000 by default. */
+  commandTimeoutMs?: pulumi.Input<number>;
+  /** How often a refused or timed-out connect is retried, with backoff; 2 by default. */
+  connectRetries?: pulumi.Input<number>;
+}
+
+interface SplitNode {
+  target: Record<string, unknown>;
+  credentials: Record<string, unknown> | undefined;
+}
+
+/**
+ * Splits NodeArgs into the plain target (shown in previews) and the
+ * credentials (a secret output of their own), without resolving any Input:
+ * resolving the whole node would make every field of it secret.
+ */
+export function splitNodeArgs(node: NodeArgs): SplitNode {
+  const { privateKey, passphrase, agent, proxyJump, ...target } = node;
+  const jump = proxyJump ? splitNodeArgs(proxyJump) : undefined;
+  const credentials: Record<string, unknown> = {};
+  if (privateKey !== undefined) credentials.privateKey = privateKey;
+  if (passphrase !== undefined) credentials.passphrase = passphrase;
+  if (agent !== undefined) credentials.agent = agent;
+  if (jump?.credentials) credentials.proxyJump = jump.credentials;
+  return {
+    target: jump ? { ...target, proxyJump: jump.target } : { ...target },
+    credentials: Object.keys(credentials).length > 0 ? credentials : undefined,
+  };
+}
+
+/** The inputs `node` and `credentials` a resource sends to its provider. */
+export function nodeInputs(node: NodeArgs): {
+  node: pulumi.Input<unknown>;
+  credentials?: pulumi.Input<unknown>;
+} {
+  const { target, credentials } = splitNodeArgs(node);
+  return credentials ? { node: target, credentials: pulumi.secret(credentials) } : { node: target };
+}

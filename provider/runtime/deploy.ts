@@ -1,0 +1,146 @@
+import { specHash } from "../diff/spec-hash";
+import { type ComponentSpec, workloadName } from "../spec/component";
+import type { ContainerRuntime } from "./container-runtime";
+import type { LiveWorkload } from "./types";
+
+const LOG_TAIL_LINES = 50;
+const POLL_MS = 250;
+
+/** A failed deploy step, carrying the workload's log tail for the user. */
+export class DeployError extends Error {
+  constructor(message: string, logTail?: string) {
+    super(
+      logTail ? `${message}\n--- last ${LOG_TAIL_LINES} lines of its log ---\n${logTail}` : message,
+    );
+    this.name = "DeployError";
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Waits until the workload runs and has stayed up for `minUptime` without a
+ * restart. Fails at once when it exits, and after `startTimeout` otherwise.
+ */
+export async function waitUntilStarted(
+  runtime: ContainerRuntime,
+  name: string,
+  spec: Pick<ComponentSpec, "startTimeout" | "minUptime">,
+): Promise<LiveWorkload> {
+  const deadline = Date.now() + spec.startTimeout * 1000;
+  let first: LiveWorkload | undefined;
+  let upSince = 0;
+  for (;;) {
+    const live = await runtime.inspect(name);
+    if (!live) throw new DeployError(`${name} disappeared while starting`);
+    if (first && live.restartCount > first.restartCount) {
+      throw new DeployError(
+        `${name} crashed and was restarted ${live.restartCount - first.restartCount} time(s) while starting`,
+      );
+    }
+    first ??= live;
+    if (live.running) {
+      if (upSince === 0 || live.startedAt !== first.startedAt) upSince = Date.now();
+      if (Date.now() - upSince >= spec.minUptime * 1000) return live;
+    } else if (["exited", "stopped", "dead"].includes(live.state)) {
+      throw new DeployError(`${name} exited with code ${live.exitCode} while starting`);
+    }
+    if (Date.now() > deadline) {
+      throw new DeployError(
+        `${name} did not stay running within ${spec.startTimeout}s (state ${live.state})`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+async function logTail(runtime: ContainerRuntime, name: string): Promise<string> {
+  try {
+    return await runtime.logs(name, LOG_TAIL_LINES);
+  } catch (error) {
+    return `(log unavailable: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+/** Starts a new workload under `name`; on failure removes it and throws with its log tail. */
+async function runAndWait(
+  runtime: ContainerRuntime,
+  spec: ComponentSpec,
+  name: string,
+): Promise<LiveWorkload> {
+  await runtime.run(spec, name, specHash(spec));
+  try {
+    return await waitUntilStarted(runtime, name, spec);
+  } catch (error) {
+    const tail = await logTail(runtime, name);
+    await runtime.remove(name, 0);
+    throw new DeployError(error instanceof Error ? error.message : String(error), tail);
+  }
+}
+
+/**
+ * Creates a component: pull, run, wait until it stays running. A container of
+ * that name made from exactly this spec (a create interrupted after podman
+ * started it) is adopted; any other container of that name is an error.
+ */
+export async function createWorkload(
+  runtime: ContainerRuntime,
+  spec: ComponentSpec,
+): Promise<LiveWorkload> {
+  const name = workloadName(spec);
+  await runtime.pull(spec.image);
+  const existing = await runtime.inspect(name);
+  if (existing) {
+    if (existing.labels["io.pulumi-mcp.spec-hash"] !== specHash(spec)) {
+      throw new DeployError(
+        `a container named ${name} already exists on ${runtime.transport.label} (image ${existing.image}, ${existing.state}) and was not created from this spec; remove it or import it`,
+      );
+    }
+    if (!existing.running) await runtime.start(name);
+    return waitUntilStarted(runtime, name, spec);
+  }
+  return runAndWait(runtime, spec, name);
+}
+
+/**
+ * Replaces the running workload with a new spec under the same name. The new
+ * image is pulled first, so a bad tag fails before anything is touched; the
+ * old container is stopped and kept as `<name>-previous` until the new one
+ * has stayed up, and is put back when it does not.
+ */
+export async function replaceWorkload(
+  runtime: ContainerRuntime,
+  previousSpec: ComponentSpec,
+  spec: ComponentSpec,
+): Promise<LiveWorkload> {
+  const name = workloadName(spec);
+  const previousName = `${name}-previous`;
+  await runtime.pull(spec.image);
+  const current = await runtime.inspect(name);
+  if (!current) return runAndWait(runtime, spec, name);
+  await runtime.remove(previousName, 0); // a leftover of an interrupted update
+  await runtime.stop(name, previousSpec.stopTimeout);
+  await runtime.rename(name, previousName);
+  try {
+    const live = await runAndWait(runtime, spec, name);
+    await runtime.remove(previousName, 0);
+    return live;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      await runtime.remove(name, 0);
+      await runtime.rename(previousName, name);
+      if (current.running) await runtime.start(name);
+    } catch (rollbackError) {
+      const why = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
+      throw new DeployError(
+        `update of ${name} to ${spec.image} failed and ROLLBACK FAILED (${why}); the previous container may be left as ${previousName}.\n${message}`,
+      );
+    }
+    throw new DeployError(
+      `update of ${name} to ${spec.image} failed; rolled back to ${current.image}.\n${message}`,
+    );
+  }
+}

@@ -1,0 +1,82 @@
+import type { Client, ClientChannel } from "ssh2";
+import { toCommandLine } from "../commands/quote";
+import { countersFor } from "./counters";
+import { type CommandResult, type RunOptions, TransportError } from "./types";
+
+function shortCommand(argv: readonly string[]): string {
+  const line = argv.join(" ");
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
+/** Runs one command on an open connection: one exec channel, stdin written then closed. */
+export function execOnChannel(
+  client: Client,
+  label: string,
+  argv: readonly string[],
+  options: RunOptions & { timeoutMs: number },
+): Promise<CommandResult> {
+  const command = toCommandLine(argv);
+  const counters = countersFor(label);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let channel: ClientChannel | undefined;
+    const finish = (outcome: CommandResult | Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      if (outcome instanceof Error) {
+        channel?.close();
+        reject(outcome);
+      } else resolve(outcome);
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new TransportError(
+            `command timed out after ${options.timeoutMs} ms on ${label}: ${shortCommand(argv)}`,
+            false,
+          ),
+        ),
+      options.timeoutMs,
+    );
+    const onAbort = () =>
+      finish(new TransportError(`command cancelled on ${label}: ${shortCommand(argv)}`, false));
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+
+    counters.channels += 1;
+    counters.bytesOut += command.length + (options.stdin?.length ?? 0);
+    client.exec(command, (error, stream) => {
+      if (error) {
+        return finish(
+          new TransportError(`cannot open a channel on ${label}: ${error.message}`, true),
+        );
+      }
+      channel = stream;
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let exitCode: number | undefined;
+      stream.on("data", (chunk: Buffer) => stdout.push(chunk));
+      stream.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      stream.on("exit", (code: number | null, signalName?: string) => {
+        exitCode = code ?? (signalName ? 128 : 255);
+      });
+      stream.on("close", () => {
+        const out = Buffer.concat(stdout);
+        const err = Buffer.concat(stderr);
+        counters.bytesIn += out.length + err.length;
+        if (exitCode === undefined) {
+          return finish(
+            new TransportError(
+              `connection to ${label} lost while running: ${shortCommand(argv)}`,
+              false,
+            ),
+          );
+        }
+        finish({ exitCode, stdout: out.toString("utf8"), stderr: err.toString("utf8") });
+      });
+      stream.end(options.stdin ?? "");
+    });
+  });
+}

@@ -1,0 +1,117 @@
+import { createHash } from "node:crypto";
+import type { Client } from "ssh2";
+import type { NodeCredentials, NodeTarget } from "../spec/node";
+import { traceCounters } from "./counters";
+import { Semaphore } from "./semaphore";
+import { connectWithRetry, forwardThrough, nodeLabel } from "./ssh-connect";
+import { execOnChannel } from "./ssh-exec";
+import type { CommandResult, RunOptions, Transport } from "./types";
+
+/** sshd's MaxSessions defaults to 10: stay below it and queue the rest. */
+const CHANNELS_PER_CONNECTION = 8;
+/** Close a connection nobody used for this long, so a finished run can exit. */
+const IDLE_CLOSE_MS = 20_000;
+
+interface PooledConnection {
+  client: Promise<Client>;
+  channels: Semaphore;
+  idleTimer?: NodeJS.Timeout;
+}
+
+/**
+ * One SSH connection per node for the whole provider process, shared by every
+ * resource on that node. Lives on the module (loaded by `require` in the
+ * provider process), never in serialised closures.
+ */
+const pool = new Map<string, PooledConnection>();
+
+function poolKey(node: NodeTarget, credentials: NodeCredentials | undefined): string {
+  return createHash("sha256")
+    .update(JSON.stringify([node, credentials ?? null]))
+    .digest("hex");
+}
+
+function openClient(node: NodeTarget, credentials: NodeCredentials | undefined): Promise<Client> {
+  const jump = node.proxyJump;
+  if (!jump) return connectWithRetry(node, credentials);
+  const jumpConnection = pooled(jump, credentials?.proxyJump);
+  return connectWithRetry(node, credentials, async () =>
+    forwardThrough(await jumpConnection.client, node),
+  );
+}
+
+function pooled(node: NodeTarget, credentials: NodeCredentials | undefined): PooledConnection {
+  const key = poolKey(node, credentials);
+  const existing = pool.get(key);
+  if (existing) return existing;
+  const label = nodeLabel(node);
+  const entry: PooledConnection = {
+    client: openClient(node, credentials),
+    channels: new Semaphore(CHANNELS_PER_CONNECTION),
+  };
+  pool.set(key, entry);
+  entry.client.then(
+    (client) => {
+      const forget = () => {
+        if (pool.get(key) === entry) pool.delete(key);
+        clearTimeout(entry.idleTimer);
+      };
+      client.once("close", () => {
+        forget();
+        traceCounters(label);
+      });
+      client.once("error", forget);
+    },
+    () => {
+      if (pool.get(key) === entry) pool.delete(key);
+    },
+  );
+  return entry;
+}
+
+export class SshTransport implements Transport {
+  readonly label: string;
+
+  constructor(
+    private readonly node: NodeTarget,
+    private readonly credentials: NodeCredentials | undefined,
+  ) {
+    this.label = nodeLabel(node);
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    const entry = pooled(this.node, this.credentials);
+    const client = await entry.client;
+    const release = await entry.channels.acquire();
+    clearTimeout(entry.idleTimer);
+    try {
+      return await execOnChannel(client, this.label, argv, {
+        ...options,
+        timeoutMs: options.timeoutMs ?? this.node.commandTimeoutMs,
+      });
+    } finally {
+      release();
+      if (entry.channels.inUse === 0) {
+        clearTimeout(entry.idleTimer);
+        entry.idleTimer = setTimeout(() => client.end(), IDLE_CLOSE_MS);
+        entry.idleTimer.unref();
+      }
+    }
+  }
+}
+
+/** Closes every pooled connection (tests, and the end of a run). */
+export async function closeAllConnections(): Promise<void> {
+  const entries = [...pool.values()];
+  pool.clear();
+  await Promise.all(
+    entries.map(async (entry) => {
+      clearTimeout(entry.idleTimer);
+      try {
+        (await entry.client).end();
+      } catch {
+        // never connected: nothing to close
+      }
+    }),
+  );
+}

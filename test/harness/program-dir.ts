@@ -1,0 +1,42 @@
+// TEST TOOL — not shipped. A throwaway "program directory" like the one `pulumi up` runs in:
+// packages copied into node_modules (a real copy, not a symlink: the closure serialiser uses the
+// module's real path, and a symlink leading out of node_modules makes it serialise by value), and
+// dependencies such as @pulumi symlinked from the repository's node_modules.
+
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface ProgramDirOptions {
+  /** Package name -> directory to copy into node_modules/<name>. */
+  packages?: Record<string, string>;
+  /** Names under the repository's node_modules to symlink, e.g. "@pulumi". Default ["@pulumi"]. */
+  links?: string[];
+  /** Relative path -> contents, for files of the program itself. */
+  files?: Record<string, string>;
+}
+
+export interface ProgramDir {
+  dir: string;
+  remove(): Promise<void>;
+}
+
+export async function createProgramDir(options: ProgramDirOptions = {}): Promise<ProgramDir> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "pulumi-mcp-program-"));
+  const modules = path.join(dir, "node_modules");
+  await mkdir(modules);
+  for (const name of options.links ?? ["@pulumi"]) {
+    await mkdir(path.dirname(path.join(modules, name)), { recursive: true });
+    await symlink(path.join(REPO_ROOT, "node_modules", name), path.join(modules, name), "dir");
+  }
+  for (const [name, source] of Object.entries(options.packages ?? {})) {
+    await cp(source, path.join(modules, name), { recursive: true, dereference: true });
+  }
+  for (const [file, contents] of Object.entries(options.files ?? {})) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), contents);
+  }
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,180 @@
+import { execFileSync } from "node:child_process";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { withEnvFromStdin } from "../../provider/commands/env-stdin";
+import { podmanRemove, podmanRun, podmanStop } from "../../provider/commands/podman";
+import { withPrivilege } from "../../provider/commands/privilege";
+import { quoteArg, toCommandLine } from "../../provider/commands/quote";
+import { checkComponent } from "../../provider/spec/check-component";
+import { validInputs } from "./fixtures";
+
+const NASTY = [
+  "'\"$();|&\\`",
+  "a\nb",
+  "$(touch /tmp/x)",
+  "`id`",
+  "-rf",
+  "",
+  " ",
+  "'",
+  "\\'",
+  "*",
+  "~root",
+  "a b\tc",
+];
+
+/** What /bin/sh makes of a command line: the argv its words become. */
+function shellWords(commandLine: string): string[] {
+  const out = execFileSync("/bin/sh", [
+    "-c",
+    `for a in ${commandLine.slice(commandLine.indexOf(" ") + 1)}; do printf '%s\\0' "$a"; done`,
+  ]);
+  return out.toString("utf8").split("\0").slice(0, -1);
+}
+
+describe("quoteArg / toCommandLine", () => {
+  it("leaves plain words alone and quotes the rest", () => {
+    expect(quoteArg("podman")).toBe("podman");
+    expect(quoteArg("127.0.0.1:5055/mcp-test/web:v1.0.0")).toBe(
+      "127.0.0.1:5055/mcp-test/web:v1.0.0",
+    );
+    expect(quoteArg("a b")).toBe("'a b'");
+    expect(quoteArg("it's")).toBe("'it'\\''s'");
+  });
+
+  it("refuses NUL, which no shell can carry", () => {
+    expect(() => quoteArg("a\0b")).toThrow(/NUL/);
+  });
+
+  it("round-trips nasty arguments through a real /bin/sh verbatim", () => {
+    const line = toCommandLine(["echo", ...NASTY]);
+    expect(shellWords(line)).toEqual(NASTY);
+  });
+
+  it("round-trips any string without NUL through /bin/sh (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ unit: "binary" }).filter((s) => !s.includes("\0")),
+          { minLength: 1, maxLength: 5 },
+        ),
+        (args) => {
+          expect(shellWords(toCommandLine(["echo", ...args]))).toEqual(args);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("withEnvFromStdin", () => {
+  it("keeps values off the command line and out of argv", () => {
+    const { argv, stdin } = withEnvFromStdin(["podman", "run", "--env", "TOKEN"], {
+      TOKEN: "s3cret'\n$(x)",
+    });
+    expect(argv.join(" ")).not.toContain("s3cret");
+    expect(stdin).toContain("TOKEN=");
+  });
+
+  it("delivers values verbatim through a real sh (env printed by the exec'd command)", () => {
+    const env = { A: "'\"$();|&\\`", B: "line1\nline2\n", C: "", D: "$(touch /tmp/never)" };
+    const { argv, stdin } = withEnvFromStdin(["/usr/bin/env", "-0"], env);
+    const [file = "", ...args] = argv;
+    const printed = execFileSync(file, args, {
+      input: stdin,
+      env: { PATH: "/usr/bin:/bin" },
+    }).toString("utf8");
+    const seen = Object.fromEntries(
+      printed
+        .split("\0")
+        .filter(Boolean)
+        .map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+    );
+    for (const [key, value] of Object.entries(env)) expect(seen[key]).toBe(value);
+  });
+
+  it("leaves argv alone when there is no env", () => {
+    expect(withEnvFromStdin(["podman", "ps"], {})).toEqual({ argv: ["podman", "ps"] });
+  });
+});
+
+describe("podman argv builders", () => {
+  const outcome = checkComponent(
+    validInputs({
+      ports: ["8443:8443", "[::1]:9000:9000/udp"],
+      volumes: ["/srv/mcq:/srv/mcq:ro"],
+      env: { TOKEN: "secret-value", LOG_LEVEL: "info" },
+      cmd: ["--config", "/srv/mcq/mcq.toml"],
+      user: "0:0",
+      network: "mcpnet",
+      stopTimeout: 1,
+    }),
+  );
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
+  const spec = outcome.spec;
+
+  it("builds podman run with every field, env by name only, and -- before the image", () => {
+    const { argv, stdin } = podmanRun(spec, { specHash: "abc" });
+    const inner = argv.slice(argv.indexOf("podman"));
+    expect(inner).toEqual([
+      "podman",
+      "run",
+      "--detach",
+      "--name",
+      "mcq-api",
+      "--label",
+      "io.pulumi-mcp.managed-by=pulumi-mcp",
+      "--label",
+      "io.pulumi-mcp.service=mcq",
+      "--label",
+      "io.pulumi-mcp.component=api",
+      "--label",
+      "io.pulumi-mcp.spec-hash=abc",
+      "--restart",
+      "unless-stopped",
+      "--stop-timeout",
+      "1",
+      "--network",
+      "mcpnet",
+      "--user",
+      "0:0",
+      "--publish",
+      "127.0.0.1:8443:8443/tcp",
+      "--publish",
+      "[::1]:9000:9000/udp",
+      "--volume",
+      "/srv/mcq:/srv/mcq:ro",
+      "--env",
+      "LOG_LEVEL",
+      "--env",
+      "TOKEN",
+      "--",
+      "mcr.example.net:8443/mcq:v0.4.0",
+      "--config",
+      "/srv/mcq/mcq.toml",
+    ]);
+    expect(argv.join(" ")).not.toContain("secret-value");
+    expect(stdin).toContain("secret-value");
+  });
+
+  it("builds stop and rm that tolerate a missing container and never remove volumes", () => {
+    expect(podmanStop("mcq-api", 3)).toEqual([
+      "podman",
+      "stop",
+      "--ignore",
+      "--time",
+      "3",
+      "--",
+      "mcq-api",
+    ]);
+    const rm = podmanRemove("mcq-api", 0);
+    expect(rm).toContain("--ignore");
+    expect(rm).not.toContain("--volumes");
+    expect(rm).not.toContain("-v");
+  });
+
+  it("prefixes sudo -n when asked", () => {
+    expect(withPrivilege(["podman", "ps"], true)).toEqual(["sudo", "-n", "--", "podman", "ps"]);
+    expect(withPrivilege(["podman", "ps"], false)).toEqual(["podman", "ps"]);
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { diffComponent, needsRecreate } from "../../provider/diff/component-diff";
+import { checkComponent } from "../../provider/spec/check-component";
+import type { ComponentSpec } from "../../provider/spec/component";
+import { validInputs } from "./fixtures";
+
+function spec(overrides: Record<string, unknown> = {}): ComponentSpec {
+  const outcome = checkComponent(validInputs({ ports: ["127.0.0.1:8443:8443"], ...overrides }));
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
+  return outcome.spec;
+}
+
+const node = (extra: Record<string, unknown>) => ({
+  host: "rift.example.net",
+  hostKey: `SHA256:${"A".repeat(43)}`,
+  ...extra,
+});
+
+describe("diffComponent follows DESIGN.md's diff rules", () => {
+  it("nothing changed → no change", () => {
+    expect(diffComponent(spec(), spec())).toMatchObject({ changes: false, replaces: [] });
+  });
+
+  it("a new image tag or digest → update in place", () => {
+    const diff = diffComponent(spec(), spec({ image: "mcr.example.net:8443/mcq:v0.5.0" }));
+    expect(diff).toMatchObject({ changes: true, replaces: [], changed: ["image"] });
+    expect(needsRecreate(diff)).toBe(true);
+  });
+
+  it.each([
+    ["ports", { ports: ["127.0.0.1:9443:8443"] }],
+    ["volumes", { volumes: ["/srv/mcq:/srv/mcq"] }],
+    ["env", { env: { LOG_LEVEL: "debug" } }],
+    ["cmd", { cmd: ["server"] }],
+    ["user", { user: "0:0" }],
+    ["restart", { restart: "always" }],
+    ["network", { network: "mcpnet" }],
+    ["memoryMb", { memoryMb: 256 }],
+    ["vcpus", { vcpus: 2 }],
+  ])("%s → update in place", (field, override) => {
+    expect(diffComponent(spec(), spec(override))).toMatchObject({
+      changes: true,
+      replaces: [],
+      changed: [field],
+    });
+  });
+
+  it("order of ports, volumes or env keys → no change", () => {
+    const a = spec({
+      ports: ["1000:1000", "2000:2000"],
+      volumes: ["/a:/a", "/b:/b"],
+      env: { A: "1", B: "2" },
+    });
+    const b = spec({
+      ports: ["2000:2000", "1000:1000"],
+      volumes: ["/b:/b", "/a:/a"],
+      env: { B: "2", A: "1" },
+    });
+    expect(diffComponent(a, b).changes).toBe(false);
+  });
+
+  it("runtime → replace, deleting first", () => {
+    expect(diffComponent(spec(), { ...spec(), runtime: "unikernel" })).toMatchObject({
+      changes: true,
+      replaces: ["runtime"],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  it("service or name → replace; delete first only when host ports overlap", () => {
+    expect(diffComponent(spec(), spec({ name: "api2" }))).toMatchObject({
+      replaces: ["name"],
+      deleteBeforeReplace: true,
+    });
+    expect(
+      diffComponent(spec(), spec({ service: "mcq2", ports: ["127.0.0.1:9999:8443"] })),
+    ).toMatchObject({
+      replaces: ["service"],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  it("node host or port → replace, creating first", () => {
+    expect(
+      diffComponent(spec(), spec({ node: node({ host: "other.example.net" }) })),
+    ).toMatchObject({
+      replaces: ["node"],
+      deleteBeforeReplace: false,
+    });
+    expect(diffComponent(spec(), spec({ node: node({ port: 2222 }) }))).toMatchObject({
+      replaces: ["node"],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  it("credentials, host key pinning and connection timeouts only → no change", () => {
+    const rotated = spec({
+      credentials: { agent: "/run/ssh-agent.sock" },
+      node: node({
+        hostKey: `SHA256:${"B".repeat(43)}`,
+        connectTimeoutMs: 2000,
+        connectRetries: 5,
+      }),
+    });
+    expect(diffComponent(spec(), rotated).changes).toBe(false);
+  });
+
+  it("deploy settings only → a change that needs no recreate", () => {
+    const diff = diffComponent(spec(), spec({ startTimeout: 5, minUptime: 0 }));
+    expect(diff.changes).toBe(true);
+    expect(needsRecreate(diff)).toBe(false);
+  });
+
+  it("ignores computed outputs in the old state", () => {
+    const state = {
+      ...spec(),
+      containerName: "mcq-api",
+      version: "v0.4.0",
+      state: "running",
+      imageId: "x",
+      startedAt: "t",
+    };
+    expect(diffComponent(state, spec()).changes).toBe(false);
+  });
+});
