@@ -50,15 +50,23 @@ export function specFrom(bag: Record<string, unknown>, what: string): ComponentS
   return outcome.spec;
 }
 
+/**
+ * Drops undefined fields: the SDK's Struct conversion refuses them ("Unexpected
+ * struct type"), and an absent field and an undefined one mean the same here.
+ */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
 export function stateOf(spec: ComponentSpec, live: LiveWorkload): ComponentState {
-  return {
+  return withoutUndefined({
     ...spec,
     containerName: live.name,
     version: live.version,
     state: live.state,
     imageId: live.imageId,
     startedAt: live.startedAt,
-  };
+  });
 }
 
 /** The spec as the node shows it now, so a refresh surfaces drift as a diff. */

@@ -16,6 +16,8 @@ export interface ProgramDirOptions {
   links?: string[];
   /** Relative path -> contents, for files of the program itself. */
   files?: Record<string, string>;
+  /** Where to make the directory; the system temp dir by default. */
+  parent?: string;
 }
 
 export interface ProgramDir {
@@ -24,7 +26,8 @@ export interface ProgramDir {
 }
 
 export async function createProgramDir(options: ProgramDirOptions = {}): Promise<ProgramDir> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "pulumi-mcp-program-"));
+  if (options.parent) await mkdir(options.parent, { recursive: true });
+  const dir = await mkdtemp(path.join(options.parent ?? os.tmpdir(), "pulumi-mcp-program-"));
   const modules = path.join(dir, "node_modules");
   await mkdir(modules);
   for (const name of options.links ?? ["@pulumi"]) {

@@ -1,0 +1,79 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+/** What test/fixtures/nodes.sh up wrote: the real sshd, registry and images the tests use. */
+export interface TestNodes {
+  stateDir: string;
+  node: {
+    host: string;
+    port: number;
+    user: string;
+    privateKeyPath: string;
+    hostKeyFingerprint: string;
+    knownHosts: string;
+  };
+  encryptedKey: { path: string; passphrase: string };
+  registry: string;
+  images: { v1: string; v2: string; crash: string; missing: string };
+  podmanEnv: Record<string, string>;
+}
+
+const ENV_FILE = resolve(__dirname, "../../.test-nodes/env.json");
+
+export function loadTestNodes(): TestNodes {
+  let text: string;
+  try {
+    text = readFileSync(process.env.PULUMI_MCP_TEST_ENV ?? ENV_FILE, "utf8");
+  } catch {
+    throw new Error(
+      `integration tests need the real test nodes: run \`bash test/fixtures/nodes.sh up\` first (no ${ENV_FILE})`,
+    );
+  }
+  const nodes = JSON.parse(text) as TestNodes;
+  // podman run directly by the tests (and by `local: true` nodes) uses the same configuration.
+  Object.assign(process.env, nodes.podmanEnv);
+  return nodes;
+}
+
+/** Component inputs for the loopback sshd node, as a user would write them (credentials split). */
+export function sshNodeInputs(nodes: TestNodes, extra: Record<string, unknown> = {}) {
+  return {
+    node: {
+      host: nodes.node.host,
+      port: nodes.node.port,
+      user: nodes.node.user,
+      hostKey: nodes.node.hostKeyFingerprint,
+      connectTimeoutMs: 5_000,
+      ...extra,
+    },
+    credentials: { privateKey: readFileSync(nodes.node.privateKeyPath, "utf8") },
+  };
+}
+
+/** Runs podman on this machine (the node the loopback sshd serves) to look behind the provider's back. */
+export function podman(...args: string[]): { exitCode: number; stdout: string; stderr: string } {
+  const result = spawnSync("podman", args, { encoding: "utf8", env: process.env });
+  return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function containerNames(): string[] {
+  return podman("ps", "--all", "--format", "{{.Names}}").stdout.split("\n").filter(Boolean);
+}
+
+/** GETs a URL with a short per-try timeout, retrying until `totalMs`. */
+export async function httpGet(url: string, totalMs = 10_000): Promise<string> {
+  const deadline = Date.now() + totalMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return await response.text();
+      lastError = new Error(`HTTP ${response.status}`);
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error(`no answer from ${url}: ${String(lastError)}`);
+}
