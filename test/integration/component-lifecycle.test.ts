@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allCounters, closeAllConnections } from "../../provider/transport";
+import { failureOf } from "./failure-of";
 import { checked, create, provider, update } from "./provider-calls";
 import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
 
@@ -90,9 +91,7 @@ describe("Component over real SSH and podman: the lifecycle", () => {
   });
 
   it("update to a version that crashes at start → rolled back with its log tail, v2 still serving", async () => {
-    const error = await update(id, state, inputs(nodes.images.crash)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
-    const message = (error as Error).message;
+    const { message } = await failureOf(update(id, state, inputs(nodes.images.crash)));
     expect(message).toContain("rolled back");
     expect(message).toContain("crashing on purpose");
     expect((await httpGet(`${URL}/version`)).trim()).toBe("v2.0.0");

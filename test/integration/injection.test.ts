@@ -1,0 +1,91 @@
+import { existsSync, rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeAllConnections } from "../../provider/transport";
+import { create, provider } from "./provider-calls";
+import { httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+
+const nodes = loadTestNodes();
+const CANARY = `${nodes.stateDir}/canary-injection`;
+/** Each would create the canary if any shell on the node ever interpreted it. */
+const HOSTILE = [
+  `'"$();|&\\\``,
+  `$(touch ${CANARY})`,
+  `\`touch ${CANARY}\``,
+  `; touch ${CANARY}`,
+  `' ; touch ${CANARY} ; '`,
+  `" ; touch ${CANARY} ; "`,
+  `line one\nline two\n$(touch ${CANARY})\n`,
+  `| touch ${CANARY}`,
+  `&& touch ${CANARY}`,
+  "--help",
+  "-e",
+  "",
+  "trailing newline\n",
+  "unicode ✓ ünïcödé",
+];
+
+const SECRET = "env-value-that-must-stay-off-command-lines";
+
+const cases = [
+  { label: "ssh node", port: 18431, name: "inject-ssh", node: () => sshNodeInputs(nodes) },
+  {
+    label: "local node",
+    port: 18432,
+    name: "inject-local",
+    node: () => ({ node: { host: "localhost", local: true } }),
+  },
+];
+
+beforeAll(() => {
+  rmSync(CANARY, { force: true });
+  for (const c of cases) podman("rm", "--force", "--time", "0", `${c.name}-web`);
+});
+
+afterAll(async () => {
+  for (const c of cases) podman("rm", "--force", "--time", "0", `${c.name}-web`);
+  await closeAllConnections();
+});
+
+describe.each(cases)("hostile env values and cmd arguments ($label)", ({ port, name, node }) => {
+  it("reach the container verbatim and never run on the node", async () => {
+    const env = {
+      ...Object.fromEntries(HOSTILE.map((value, index) => [`HOSTILE_${index}`, value])),
+      SECRET_MARK: SECRET,
+    };
+    const { id, outs } = await create({
+      ...node(),
+      service: name,
+      name: "web",
+      image: nodes.images.v1,
+      ports: [`127.0.0.1:${port}:8080`],
+      env,
+      cmd: HOSTILE,
+      stopTimeout: 1,
+      minUptime: 0.5,
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      expect(await httpGet(`${base}/version`)).toBe("v1.0.0");
+      for (const [index, value] of HOSTILE.entries()) {
+        // busybox httpd answers an empty file with an empty body
+        expect(await httpGet(`${base}/args/${index}`), `cmd[${index}]`).toBe(value);
+        expect(await httpGet(`${base}/env/HOSTILE_${index}`), `env.HOSTILE_${index}`).toBe(value);
+      }
+      expect(existsSync(CANARY)).toBe(false);
+      expect(await httpGet(`${base}/env/SECRET_MARK`)).toBe(SECRET);
+      // env values never were on podman's command line (cmd arguments are, as data)
+      const inspect = podman(
+        "container",
+        "inspect",
+        "--format",
+        "{{json .Config.CreateCommand}}",
+        `${name}-web`,
+      );
+      expect(inspect.stdout).toContain("--env");
+      expect(inspect.stdout).not.toContain(SECRET);
+    } finally {
+      await provider.delete(id, outs);
+    }
+    expect(existsSync(CANARY)).toBe(false);
+  });
+});
