@@ -1,10 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, needsRecreate } from "../diff/component-diff";
-import { ContainerRuntime } from "../runtime/container-runtime";
+import { runtimeFor } from "../runtime";
 import { createWorkload, replaceWorkload } from "../runtime/deploy";
 import { checkComponent } from "../spec/check-component";
 import { type ComponentSpec, workloadName } from "../spec/component";
-import { transportFor } from "../transport";
 import {
   type ComponentState,
   containsUnknown,
@@ -16,10 +15,6 @@ import {
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
-
-function runtimeFor(spec: ComponentSpec): ContainerRuntime {
-  return new ContainerRuntime(transportFor(spec.node, spec.credentials));
-}
 
 /** Prefixes errors with which component on which node, once. */
 async function about<T>(spec: ComponentSpec, action: string, work: () => Promise<T>): Promise<T> {

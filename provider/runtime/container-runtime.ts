@@ -13,15 +13,15 @@ import type { ComponentSpec } from "../spec/component";
 import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { parsePodmanInspect } from "./podman-inspect";
-import type { LiveWorkload } from "./types";
+import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
-export class ContainerRuntime {
+export class ContainerRuntime implements WorkloadRuntime {
   constructor(readonly transport: Transport) {}
 
   /** Pulls the image; a tag that does not exist fails here, before anything runs. */
-  async pull(image: string): Promise<void> {
-    ensureSuccess(`podman pull ${image}`, await this.transport.run(podmanPull(image)));
+  async pull(spec: ComponentSpec): Promise<void> {
+    ensureSuccess(`podman pull ${spec.image}`, await this.transport.run(podmanPull(spec.image)));
   }
 
   /** Creates and starts the container. A container podman created but could not start is removed. */

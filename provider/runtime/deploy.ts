@@ -1,7 +1,6 @@
 import { specHash } from "../diff/spec-hash";
 import { type ComponentSpec, workloadName } from "../spec/component";
-import type { ContainerRuntime } from "./container-runtime";
-import type { LiveWorkload } from "./types";
+import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 const LOG_TAIL_LINES = 50;
 const POLL_MS = 250;
@@ -20,18 +19,35 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The runtime's own readiness check: undefined when ready, else why not. */
+async function notReadyReason(
+  runtime: WorkloadRuntime,
+  spec: ComponentSpec,
+  name: string,
+): Promise<string | undefined> {
+  if (!runtime.checkReady) return undefined;
+  try {
+    await runtime.checkReady(spec, name);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /**
- * Waits until the workload runs and has stayed up for `minUptime` without a
- * restart. Fails at once when it exits, and after `startTimeout` otherwise.
+ * Waits until the workload runs, has stayed up for `minUptime` without a
+ * restart and passes the runtime's readiness check. Fails at once when it
+ * exits, and after `startTimeout` otherwise.
  */
 export async function waitUntilStarted(
-  runtime: ContainerRuntime,
+  runtime: WorkloadRuntime,
   name: string,
-  spec: Pick<ComponentSpec, "startTimeout" | "minUptime">,
+  spec: ComponentSpec,
 ): Promise<LiveWorkload> {
   const deadline = Date.now() + spec.startTimeout * 1000;
   let first: LiveWorkload | undefined;
   let upSince = 0;
+  let notReady: string | undefined;
   for (;;) {
     const live = await runtime.inspect(name);
     if (!live) throw new DeployError(`${name} disappeared while starting`);
@@ -43,20 +59,22 @@ export async function waitUntilStarted(
     first ??= live;
     if (live.running) {
       if (upSince === 0 || live.startedAt !== first.startedAt) upSince = Date.now();
-      if (Date.now() - upSince >= spec.minUptime * 1000) return live;
+      if (Date.now() - upSince >= spec.minUptime * 1000) {
+        notReady = await notReadyReason(runtime, spec, name);
+        if (notReady === undefined) return live;
+      }
     } else if (["exited", "stopped", "dead"].includes(live.state)) {
       throw new DeployError(`${name} exited with code ${live.exitCode} while starting`);
     }
     if (Date.now() > deadline) {
-      throw new DeployError(
-        `${name} did not stay running within ${spec.startTimeout}s (state ${live.state})`,
-      );
+      const why = notReady ? `not ready: ${notReady}` : `state ${live.state}`;
+      throw new DeployError(`${name} did not start within ${spec.startTimeout}s (${why})`);
     }
     await sleep(POLL_MS);
   }
 }
 
-async function logTail(runtime: ContainerRuntime, name: string): Promise<string> {
+async function logTail(runtime: WorkloadRuntime, name: string): Promise<string> {
   try {
     return await runtime.logs(name, LOG_TAIL_LINES);
   } catch (error) {
@@ -66,7 +84,7 @@ async function logTail(runtime: ContainerRuntime, name: string): Promise<string>
 
 /** Starts a new workload under `name`; on failure removes it and throws with its log tail. */
 async function runAndWait(
-  runtime: ContainerRuntime,
+  runtime: WorkloadRuntime,
   spec: ComponentSpec,
   name: string,
 ): Promise<LiveWorkload> {
@@ -86,11 +104,11 @@ async function runAndWait(
  * started it) is adopted; any other container of that name is an error.
  */
 export async function createWorkload(
-  runtime: ContainerRuntime,
+  runtime: WorkloadRuntime,
   spec: ComponentSpec,
 ): Promise<LiveWorkload> {
   const name = workloadName(spec);
-  await runtime.pull(spec.image);
+  await runtime.pull(spec);
   const existing = await runtime.inspect(name);
   if (existing) {
     if (existing.labels["io.pulumi-mcp.spec-hash"] !== specHash(spec)) {
@@ -111,13 +129,13 @@ export async function createWorkload(
  * has stayed up, and is put back when it does not.
  */
 export async function replaceWorkload(
-  runtime: ContainerRuntime,
+  runtime: WorkloadRuntime,
   previousSpec: ComponentSpec,
   spec: ComponentSpec,
 ): Promise<LiveWorkload> {
   const name = workloadName(spec);
   const previousName = `${name}-previous`;
-  await runtime.pull(spec.image);
+  await runtime.pull(spec);
   const current = await runtime.inspect(name);
   if (!current) return runAndWait(runtime, spec, name);
   await runtime.remove(previousName, 0); // a leftover of an interrupted update

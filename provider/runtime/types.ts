@@ -1,3 +1,6 @@
+import type { ComponentSpec } from "../spec/component";
+import type { Transport } from "../transport";
+
 /** What a node reports about one workload (container or VM), mapped to our vocabulary. */
 export interface LiveWorkload {
   name: string;
@@ -22,4 +25,33 @@ export interface LiveWorkload {
   /** Environment as the workload sees it (includes the image's own variables). */
   env: Record<string, string>;
   labels: Record<string, string>;
+}
+
+/**
+ * MCP's runtime operations on one node, for one kind of workload. The deploy
+ * logic (create, swap with rollback) is written once against this.
+ */
+export interface WorkloadRuntime {
+  readonly transport: Transport;
+  /** Fetches what `run` needs (image, extracted binary, …); a bad tag fails here. */
+  pull(spec: ComponentSpec): Promise<void>;
+  /** Creates and starts the workload; on failure nothing of it is left behind. */
+  run(spec: ComponentSpec, name: string, specHash: string): Promise<void>;
+  /** Starts an existing, stopped workload again. */
+  start(name: string): Promise<void>;
+  stop(name: string, timeoutSeconds: number): Promise<void>;
+  /** Removes the workload if it exists. Never touches volume data. */
+  remove(name: string, timeoutSeconds: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** The live workload, or undefined when there is none by that name. */
+  inspect(name: string): Promise<LiveWorkload | undefined>;
+  /** Every workload pulumi-mcp manages on the node. */
+  list(): Promise<LiveWorkload[]>;
+  /** The last lines of its output (log or console), or a note why there are none. */
+  logs(name: string, lines: number): Promise<string>;
+  /**
+   * Optional extra readiness check once the workload runs (e.g. a VM's port
+   * answering); throws with the reason when it is not ready.
+   */
+  checkReady?(spec: ComponentSpec, name: string): Promise<void>;
 }
