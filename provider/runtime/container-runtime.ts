@@ -15,6 +15,8 @@ import { ensureSuccess } from "./command-error";
 import { parsePodmanInspect } from "./podman-inspect";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
+const REMOVE_ATTEMPTS = 5;
+
 /** MCP's runtime operations over podman on one node. */
 export class ContainerRuntime implements WorkloadRuntime {
   constructor(readonly transport: Transport) {}

@@ -93,8 +93,14 @@ async function runAndWait(
     return await waitUntilStarted(runtime, name, spec);
   } catch (error) {
     const tail = await logTail(runtime, name);
-    await runtime.remove(name, 0);
-    throw new DeployError(error instanceof Error ? error.message : String(error), tail);
+    let message = error instanceof Error ? error.message : String(error);
+    try {
+      await runtime.remove(name, 0);
+    } catch (cleanupError) {
+      const why = cleanupError instanceof Error ? cleanupError.message : String(cleanupError);
+      message += `\n(and the failed ${name} could not be removed: ${why})`;
+    }
+    throw new DeployError(message, tail);
   }
 }
 
