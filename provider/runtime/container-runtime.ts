@@ -49,10 +49,14 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   /** Removes the container if it exists. Never removes volumes or their host directories. */
   async remove(name: string, timeoutSeconds: number): Promise<void> {
-    ensureSuccess(
-      `podman rm ${name}`,
-      await this.transport.run(podmanRemove(name, timeoutSeconds)),
-    );
+    // podman refuses now and then while a restart policy is restarting the
+    // container ("container state improper"): try again, a bounded number of times.
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await this.transport.run(podmanRemove(name, timeoutSeconds));
+      if (result.exitCode === 0) return;
+      if (attempt >= REMOVE_ATTEMPTS) ensureSuccess(`podman rm ${name}`, result);
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    }
   }
 
   async rename(from: string, to: string): Promise<void> {
