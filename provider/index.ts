@@ -1,3 +1,4 @@
 export { Component, type ComponentArgs, type ComponentFields } from "./resources/component";
 export type { NodeArgs } from "./resources/node-args";
+export { type ComponentStatus, Service, type ServiceArgs } from "./resources/service";
 export { extractVersion, parseImageRef } from "./spec/image-ref";

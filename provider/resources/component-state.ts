@@ -1,6 +1,7 @@
 import type { LiveWorkload } from "../runtime/types";
 import { checkComponent } from "../spec/check-component";
 import type { ComponentSpec } from "../spec/component";
+import { withoutUndefined } from "./plain-struct";
 
 /** What a component's state holds: its normalised inputs plus what the node reports. */
 export interface ComponentState extends ComponentSpec {
@@ -48,14 +49,6 @@ export function specFrom(bag: Record<string, unknown>, what: string): ComponentS
     );
   }
   return outcome.spec;
-}
-
-/**
- * Drops undefined fields: the SDK's Struct conversion refuses them ("Unexpected
- * struct type"), and an absent field and an undefined one mean the same here.
- */
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
 
 export function stateOf(spec: ComponentSpec, live: LiveWorkload): ComponentState {

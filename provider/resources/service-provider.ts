@@ -1,0 +1,239 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { diffService } from "../diff/service-diff";
+import { runtimeFor } from "../runtime";
+import { createWorkload, replaceWorkload } from "../runtime/deploy";
+import { settleAll } from "../runtime/parallel";
+import { workloadName } from "../spec/component";
+import { checkService, componentOf, type ServiceSpec } from "../spec/service";
+import { containsUnknown, inputsOnly, observedSpec } from "./component-state";
+import { withoutUndefined } from "./plain-struct";
+import { type ComponentStatus, serviceSpecFrom, stateWith, statusOf } from "./service-state";
+import { workloadId } from "./workload-id";
+
+type Bag = Record<string, unknown>;
+
+/** Independent components deploy side by side, this many at a time per service. */
+const PARALLEL_COMPONENTS = 4;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function serviceId(spec: ServiceSpec): string {
+  return workloadId(spec.node, spec.name);
+}
+
+/**
+ * Throws the failures of a converge step, naming each component, and hands
+ * the engine the state that really exists now (a partial create/update), so
+ * the components that succeeded are not done again and the failed one is.
+ */
+function failWithPartialState(
+  id: string,
+  spec: ServiceSpec,
+  status: Record<string, ComponentStatus>,
+  failures: string[],
+  provider: unknown,
+): never {
+  const message = `service ${spec.name}: ${failures.join("\n")}`;
+  const error = new Error(message) as Error & { id: string; properties: Bag; reasons: string[] };
+  error.id = id;
+  error.properties = withoutUndefined({ ...stateWith(spec, status), __provider: provider });
+  error.reasons = failures;
+  throw error;
+}
+
+/** Stops (active: false) or starts every component, as MCP does. */
+async function applyActive(
+  spec: ServiceSpec,
+  names: string[],
+): Promise<PromiseSettledResult<void>[]> {
+  return settleAll(names, PARALLEL_COMPONENTS, async (name) => {
+    const component = componentOf(spec, name);
+    const runtime = runtimeFor(component);
+    if (spec.active) await runtime.start(workloadName(component));
+    else await runtime.stop(workloadName(component), component.stopTimeout);
+  });
+}
+
+async function refreshStatus(
+  spec: ServiceSpec,
+  names: string[],
+): Promise<Record<string, ComponentStatus>> {
+  const status: Record<string, ComponentStatus> = {};
+  await Promise.all(
+    names.map(async (name) => {
+      const component = componentOf(spec, name);
+      const live = await runtimeFor(component).inspect(workloadName(component));
+      if (live) status[name] = statusOf(live);
+    }),
+  );
+  return status;
+}
+
+/** The dynamic provider behind `mcp.Service`; the module's whole export, as for Component. */
+const serviceProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
+    const inputs = inputsOnly(news);
+    if (containsUnknown(inputs)) return { inputs: news };
+    const outcome = checkService(inputs);
+    if (!outcome.ok) return { inputs: news, failures: outcome.failures };
+    return { inputs: withoutUndefined({ ...outcome.spec }) };
+  },
+
+  async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
+    const result = diffService(serviceSpecFrom(olds, "state"), serviceSpecFrom(news, "inputs"));
+    return {
+      changes: result.changes,
+      replaces: result.replaces,
+      deleteBeforeReplace: result.deleteBeforeReplace,
+    };
+  },
+
+  async create(inputs: Bag): Promise<pulumi.dynamic.CreateResult> {
+    const spec = serviceSpecFrom(inputs, "inputs");
+    const id = serviceId(spec);
+    const names = Object.keys(spec.components);
+    const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
+      const component = componentOf(spec, name);
+      const runtime = runtimeFor(component);
+      const live = await createWorkload(runtime, component);
+      if (!spec.active) await runtime.stop(live.name, component.stopTimeout);
+      return live;
+    });
+    const status: Record<string, ComponentStatus> = {};
+    const failures: string[] = [];
+    results.forEach((result, index) => {
+      const name = names[index] ?? "";
+      if (result.status === "fulfilled") status[name] = statusOf(result.value);
+      else failures.push(`component ${name}: ${messageOf(result.reason)}`);
+    });
+    if (failures.length > 0) {
+      const current = await refreshStatus(spec, Object.keys(status));
+      failWithPartialState(id, spec, current, failures, inputs.__provider);
+    }
+    const current = spec.active ? status : await refreshStatus(spec, names);
+    return { id, outs: withoutUndefined({ ...spec, status: current }) };
+  },
+
+  async read(id: string, props?: Bag): Promise<pulumi.dynamic.ReadResult> {
+    if (!props?.node)
+      throw new Error(`cannot read service ${id}: its node is unknown (no prior state)`);
+    const spec = serviceSpecFrom(props, "state");
+    const observed: ServiceSpec = {
+      ...spec,
+      components: { ...spec.components },
+      componentEnv: { ...spec.componentEnv },
+    };
+    const status: Record<string, ComponentStatus> = {};
+    await Promise.all(
+      Object.keys(spec.components).map(async (name) => {
+        const component = componentOf(spec, name);
+        const live = await runtimeFor(component).inspect(workloadName(component));
+        if (!live) return;
+        // What runs now, so a refresh surfaces drift as a diff against the inputs.
+        const {
+          node: _n,
+          credentials: _c,
+          service: _s,
+          env,
+          ...fields
+        } = observedSpec(component, live);
+        observed.components[name] = fields;
+        observed.componentEnv[name] = env;
+        status[name] = statusOf(live);
+      }),
+    );
+    if (Object.keys(status).length === 0) return { id: "" };
+    return { id, props: withoutUndefined(stateWith(observed, status)) };
+  },
+
+  async update(id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
+    const previous = serviceSpecFrom(olds, "state");
+    const spec = serviceSpecFrom(news, "inputs");
+    const diff = diffService(previous, spec);
+    const failures: string[] = [];
+    // Which spec each component ends up with: the new one, or the old one when its step failed.
+    const outcome: ServiceSpec = {
+      ...spec,
+      components: { ...spec.components },
+      componentEnv: { ...spec.componentEnv },
+    };
+
+    const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
+      const component = componentOf(previous, name);
+      const runtime = runtimeFor(component);
+      await runtime.remove(workloadName(component), component.stopTimeout);
+      await runtime.remove(`${workloadName(component)}-previous`, 0);
+    });
+    removals.forEach((result, index) => {
+      const name = diff.removed[index] ?? "";
+      if (result.status === "rejected") {
+        failures.push(`removing component ${name}: ${messageOf(result.reason)}`);
+        outcome.components[name] = previous.components[name] as ServiceSpec["components"][string];
+        outcome.componentEnv[name] = previous.componentEnv[name] ?? {};
+      }
+    });
+
+    const converge = [...diff.added, ...Object.keys(diff.changed)];
+    const steps = await settleAll(converge, PARALLEL_COMPONENTS, async (name) => {
+      const component = componentOf(spec, name);
+      const runtime = runtimeFor(component);
+      const change = diff.changed[name];
+      if (!change) return createWorkload(runtime, component);
+      const before = componentOf(previous, name);
+      if (change.replaces.includes("runtime")) {
+        await runtimeFor(before).remove(workloadName(before), before.stopTimeout);
+        return createWorkload(runtime, component);
+      }
+      return replaceWorkload(runtime, before, component);
+    });
+    steps.forEach((result, index) => {
+      const name = converge[index] ?? "";
+      if (result.status === "fulfilled") return;
+      failures.push(`component ${name}: ${messageOf(result.reason)}`);
+      if (name in previous.components) {
+        outcome.components[name] = previous.components[name] as ServiceSpec["components"][string];
+        outcome.componentEnv[name] = previous.componentEnv[name] ?? {};
+      } else {
+        delete outcome.components[name];
+        delete outcome.componentEnv[name];
+      }
+    });
+
+    const names = Object.keys(outcome.components);
+    if (diff.activeChanged || !spec.active) {
+      const toggled = await applyActive(spec, names);
+      toggled.forEach((result, index) => {
+        if (result.status === "rejected") {
+          failures.push(
+            `${spec.active ? "starting" : "stopping"} component ${names[index]}: ${messageOf(result.reason)}`,
+          );
+        }
+      });
+    }
+    const status = await refreshStatus(outcome, names);
+    if (failures.length > 0) failWithPartialState(id, outcome, status, failures, news.__provider);
+    return { outs: withoutUndefined({ ...outcome, status }) };
+  },
+
+  async delete(_id: string, props: Bag): Promise<void> {
+    const spec = serviceSpecFrom(props, "state");
+    const names = Object.keys(spec.components);
+    const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
+      const component = componentOf(spec, name);
+      const runtime = runtimeFor(component);
+      await runtime.remove(workloadName(component), component.stopTimeout);
+      await runtime.remove(`${workloadName(component)}-previous`, 0);
+    });
+    const failures = results.flatMap((result, index) =>
+      result.status === "rejected"
+        ? [`component ${names[index]}: ${messageOf(result.reason)}`]
+        : [],
+    );
+    if (failures.length > 0)
+      throw new Error(`deleting service ${spec.name}: ${failures.join("\n")}`);
+  },
+};
+
+export = serviceProvider;

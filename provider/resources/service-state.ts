@@ -1,0 +1,57 @@
+import type { LiveWorkload } from "../runtime/types";
+import { checkService, type ServiceSpec } from "../spec/service";
+import { inputsOnly } from "./component-state";
+
+/** What the node reports for one component of a service. */
+export interface ComponentStatus {
+  containerName: string;
+  runtime: string;
+  version: string;
+  state: string;
+  imageId: string;
+  startedAt: string;
+}
+
+/** A service's state: its normalised inputs and each component's status. */
+export interface ServiceState extends ServiceSpec {
+  status: Record<string, ComponentStatus>;
+}
+
+export function statusOf(live: LiveWorkload): ComponentStatus {
+  return {
+    containerName: live.name,
+    runtime: live.runtime,
+    version: live.version,
+    state: live.state,
+    imageId: live.imageId,
+    startedAt: live.startedAt,
+  };
+}
+
+/** Reads a service spec back from inputs or state. */
+export function serviceSpecFrom(bag: Record<string, unknown>, what: string): ServiceSpec {
+  const { status: _status, ...inputs } = inputsOnly(bag);
+  const outcome = checkService(inputs);
+  if (!outcome.ok) {
+    throw new Error(
+      `${what} is not a valid service: ${outcome.failures.map((f) => f.reason).join("; ")}`,
+    );
+  }
+  return outcome.spec;
+}
+
+/** A state with only some components: the ones that exist on the node after a partial failure. */
+export function stateWith(
+  spec: ServiceSpec,
+  status: Record<string, ComponentStatus>,
+): ServiceState {
+  const names = Object.keys(status);
+  const pick = <T>(map: Record<string, T>) =>
+    Object.fromEntries(Object.entries(map).filter(([name]) => names.includes(name)));
+  return {
+    ...spec,
+    components: pick(spec.components),
+    componentEnv: pick(spec.componentEnv),
+    status,
+  };
+}

@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ComponentFields } from "./component";
+import { type NodeArgs, nodeInputs } from "./node-args";
+import type { ComponentStatus } from "./service-state";
+
+import serviceProvider = require("./service-provider");
+
+export type { ComponentStatus } from "./service-state";
+
+export interface ServiceArgs {
+  /** The node every component runs on. A plain object: its fields may each be Inputs. */
+  node: NodeArgs;
+  /** The MCP service name; the resource name by default. Workloads are `<name>-<component>`. */
+  name?: pulumi.Input<string>;
+  /** false stops every component but keeps it; true (the default) runs them. */
+  active?: pulumi.Input<boolean>;
+  /** The components, as in an MCP service definition. */
+  components: ComponentFields[];
+}
+
+/**
+ * Splits each component's env out into `componentEnv`, a secret of its own,
+ * so a secret env value does not make every component field secret (and
+ * unreadable in previews). Done without resolving any Input.
+ */
+function splitEnv(components: ComponentFields[]): { components: unknown[]; componentEnv: unknown } {
+  const withoutEnv = components.map(({ env: _env, ...fields }) => fields);
+  const env = components.map((component) => component.env ?? {});
+  return { components: withoutEnv, componentEnv: pulumi.secret(env) };
+}
+
+/**
+ * An MCP service: a named group of components on one node, converged as a
+ * whole — new components created, removed ones deleted, changed ones updated
+ * in place, independent ones in parallel.
+ */
+export class Service extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly active: pulumi.Output<boolean>;
+  /** Each component's container or VM name, running version and state, by component name. */
+  declare readonly status: pulumi.Output<Record<string, ComponentStatus>>;
+
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      serviceProvider,
+      name,
+      {
+        name: args.name ?? name,
+        active: args.active,
+        ...splitEnv(args.components),
+        ...nodeInputs(args.node),
+        status: undefined,
+      },
+      {
+        ...opts,
+        additionalSecretOutputs: [
+          ...(opts?.additionalSecretOutputs ?? []),
+          "credentials",
+          "componentEnv",
+        ],
+      },
+      "mcp",
+      "Service",
+    );
+  }
+}

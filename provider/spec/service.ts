@@ -1,0 +1,159 @@
+import { z } from "zod";
+import { type CheckFailure, checkComponent } from "./check-component";
+import { type ComponentSpec, NAME } from "./component";
+import { LIMITS } from "./limits";
+import {
+  type NodeCredentials,
+  type NodeTarget,
+  nodeCredentialsSchema,
+  nodeTargetSchema,
+} from "./node";
+import { parsePortSpec, portsCollide } from "./port-spec";
+import { showValue } from "./redact";
+
+/** One component of a service as stored: its fields without node, service and env. */
+export type ServiceComponent = Omit<ComponentSpec, "node" | "credentials" | "service" | "env">;
+
+/** A service after check: components and their env keyed by component name. */
+export interface ServiceSpec {
+  node: NodeTarget;
+  credentials?: NodeCredentials;
+  name: string;
+  active: boolean;
+  components: Record<string, ServiceComponent>;
+  /** Each component's env, apart from the rest so that it alone is a secret. */
+  componentEnv: Record<string, Record<string, string>>;
+}
+
+const componentList = z.union([
+  z.array(z.record(z.string(), z.unknown())),
+  z.record(z.string(), z.record(z.string(), z.unknown())),
+]);
+const envList = z.union([
+  z.array(z.record(z.string(), z.string())),
+  z.record(z.string(), z.record(z.string(), z.string())),
+]);
+
+export const serviceInputsSchema = z.strictObject({
+  node: nodeTargetSchema,
+  credentials: nodeCredentialsSchema.optional(),
+  name: z
+    .string()
+    .max(LIMITS.nameLength)
+    .regex(NAME, "must start with a letter or digit and hold only letters, digits, _ . and -"),
+  active: z.boolean().default(true),
+  components: componentList,
+  componentEnv: envList.default([]),
+});
+
+export type ServiceCheckOutcome =
+  | { ok: true; spec: ServiceSpec }
+  | { ok: false; failures: CheckFailure[] };
+
+/** The full component spec of one service component. */
+export function componentOf(service: ServiceSpec, name: string): ComponentSpec {
+  const fields = service.components[name];
+  if (!fields) throw new Error(`service ${service.name} has no component ${name}`);
+  return {
+    ...fields,
+    node: service.node,
+    credentials: service.credentials,
+    service: service.name,
+    env: service.componentEnv[name] ?? {},
+  };
+}
+
+/** Entries as [where, fields, env]: `components[i]` for the user's list, `components.<name>` for a checked map. */
+function entriesOf(components: z.output<typeof componentList>, env: z.output<typeof envList>) {
+  if (Array.isArray(components)) {
+    return components.map((fields, index) => ({
+      where: `components[${index}]`,
+      fields: fields as Record<string, unknown>,
+      env: (Array.isArray(env) ? env[index] : undefined) ?? fields.env ?? {},
+    }));
+  }
+  return Object.entries(components).map(([name, fields]) => ({
+    where: `components.${name}`,
+    fields: { ...fields, name } as Record<string, unknown>,
+    env: (Array.isArray(env) ? undefined : env[name]) ?? {},
+  }));
+}
+
+function renameProperty(failure: CheckFailure, where: string): CheckFailure {
+  if (failure.property === "node" || failure.property.startsWith("node.")) return failure;
+  return { property: `${where}.${failure.property}`, reason: `${where}.${failure.reason}` };
+}
+
+/**
+ * Validates and normalises a service: each component through the component
+ * rules, plus names unique within the service and no host port used twice.
+ */
+export function checkService(input: unknown): ServiceCheckOutcome {
+  const parsed = serviceInputsSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      failures: parsed.error.issues.map((issue) => {
+        const property = issue.path.map(String).join(".") || "inputs";
+        return { property, reason: `${property}: ${issue.message}` };
+      }),
+    };
+  }
+  const { node, credentials, name: service, active } = parsed.data;
+  const failures: CheckFailure[] = [];
+  const seen = new Set<string>();
+  const spec: ServiceSpec = {
+    node,
+    credentials,
+    name: service,
+    active,
+    components: {},
+    componentEnv: {},
+  };
+  const entries = entriesOf(parsed.data.components, parsed.data.componentEnv);
+  if (entries.length === 0)
+    failures.push({
+      property: "components",
+      reason: "components: a service needs at least one component",
+    });
+
+  for (const entry of entries) {
+    const { env: _inline, ...fields } = entry.fields;
+    const outcome = checkComponent({ ...fields, env: entry.env, node, credentials, service });
+    if (!outcome.ok) {
+      for (const failure of outcome.failures) {
+        const renamed = renameProperty(failure, entry.where);
+        if (!failures.some((f) => f.property === renamed.property && f.reason === renamed.reason))
+          failures.push(renamed);
+      }
+      continue;
+    }
+    const { node: _n, credentials: _c, service: _s, env, ...component } = outcome.spec;
+    if (seen.has(component.name)) {
+      failures.push({
+        property: `${entry.where}.name`,
+        reason: `${entry.where}.name = ${showValue(component.name)}: another component of service ${service} has this name`,
+      });
+      continue;
+    }
+    seen.add(component.name);
+    spec.components[component.name] = component;
+    spec.componentEnv[component.name] = env;
+  }
+
+  const published = Object.entries(spec.components).flatMap(([name, component]) =>
+    component.ports.map((text) => ({ name, text, port: parsePortSpec(text) })),
+  );
+  for (const [index, a] of published.entries()) {
+    for (const b of published.slice(index + 1)) {
+      if (typeof a.port === "string" || typeof b.port === "string" || a.name === b.name) continue;
+      if (portsCollide(a.port, b.port)) {
+        failures.push({
+          property: `components.${b.name}.ports`,
+          reason: `components.${b.name}.ports = ${showValue(b.text)}: host port ${b.port.hostPort} is also published by component ${a.name}`,
+        });
+      }
+    }
+  }
+  return failures.length > 0 ? { ok: false, failures } : { ok: true, spec };
+}
