@@ -12,6 +12,7 @@ import {
   specFrom,
   stateOf,
 } from "./component-state";
+import { withoutUndefined } from "./plain-struct";
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
@@ -76,12 +77,28 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id: string, props?: Bag): Promise<pulumi.dynamic.ReadResult> {
     if (!props?.node) {
-      throw new Error(`cannot read component ${id}: its node is unknown (no prior state)`);
+      throw new Error(
+        `cannot read component ${id}: its node is unknown (to import, declare the resource with its inputs and the import option)`,
+      );
     }
-    const spec = specFrom(props, "state");
+    // Without computed outputs this is an import: props are the program's inputs.
+    const importing = props.containerName === undefined;
+    const spec = specFrom(props, importing ? "inputs" : "state");
+    const expectedId = workloadId(spec.node, workloadName(spec));
+    if (importing && id !== expectedId) {
+      throw new Error(
+        `cannot import ${JSON.stringify(id)}: the inputs describe ${JSON.stringify(expectedId)} (import ids are <host>[:port]/<service>-<name>)`,
+      );
+    }
     const live = await about(spec, "reading", () => runtimeFor(spec).inspect(workloadName(spec)));
-    if (!live) return { id: "" };
-    return { id, props: stateOf(observedSpec(spec, live), live) };
+    if (!live) {
+      if (importing) throw new Error(`cannot import ${id}: no container ${workloadName(spec)} on ${spec.node.host}`);
+      return { id: "" };
+    }
+    const observed = observedSpec(spec, live);
+    const state = stateOf(observed, live);
+    // On import, what runs becomes the inputs: the engine then shows any difference from the program.
+    return importing ? { id, props: state, inputs: { ...withoutUndefined(observed) } } : { id, props: state };
   },
 
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
