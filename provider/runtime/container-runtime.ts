@@ -13,9 +13,8 @@ import type { ComponentSpec } from "../spec/component";
 import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { parsePodmanInspect } from "./podman-inspect";
+import { runPodman } from "./podman-retry";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
-
-const REMOVE_ATTEMPTS = 5;
 
 /** MCP's runtime operations over podman on one node. */
 export class ContainerRuntime implements WorkloadRuntime {
@@ -23,13 +22,17 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   /** Pulls the image; a tag that does not exist fails here, before anything runs. */
   async pull(spec: ComponentSpec): Promise<void> {
-    ensureSuccess(`podman pull ${spec.image}`, await this.transport.run(podmanPull(spec.image)));
+    ensureSuccess(
+      `podman pull ${spec.image}`,
+      await runPodman(this.transport, podmanPull(spec.image)),
+    );
   }
 
   /** Creates and starts the container. A container podman created but could not start is removed. */
   async run(spec: ComponentSpec, name: string, specHash: string): Promise<void> {
     const { argv, stdin } = podmanRun(spec, { name, specHash });
-    const result = await this.transport.run(argv, { stdin });
+    // A run that failed half-way may have left a created container: remove it before trying again.
+    const result = await runPodman(this.transport, argv, { stdin }, () => this.remove(name, 0));
     if (result.exitCode !== 0) {
       await this.remove(name, 0);
       ensureSuccess(`podman run ${name}`, result);
@@ -37,35 +40,34 @@ export class ContainerRuntime implements WorkloadRuntime {
   }
 
   async start(name: string): Promise<void> {
-    ensureSuccess(`podman start ${name}`, await this.transport.run(podmanStart(name)));
+    ensureSuccess(`podman start ${name}`, await runPodman(this.transport, podmanStart(name)));
   }
 
   async stop(name: string, timeoutSeconds: number): Promise<void> {
     ensureSuccess(
       `podman stop ${name}`,
-      await this.transport.run(podmanStop(name, timeoutSeconds)),
+      await runPodman(this.transport, podmanStop(name, timeoutSeconds)),
     );
   }
 
   /** Removes the container if it exists. Never removes volumes or their host directories. */
   async remove(name: string, timeoutSeconds: number): Promise<void> {
-    // podman refuses now and then while a restart policy is restarting the
-    // container ("container state improper"): try again, a bounded number of times.
-    for (let attempt = 1; ; attempt += 1) {
-      const result = await this.transport.run(podmanRemove(name, timeoutSeconds));
-      if (result.exitCode === 0) return;
-      if (attempt >= REMOVE_ATTEMPTS) ensureSuccess(`podman rm ${name}`, result);
-      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
-    }
+    ensureSuccess(
+      `podman rm ${name}`,
+      await runPodman(this.transport, podmanRemove(name, timeoutSeconds)),
+    );
   }
 
   async rename(from: string, to: string): Promise<void> {
-    ensureSuccess(`podman rename ${from} ${to}`, await this.transport.run(podmanRename(from, to)));
+    ensureSuccess(
+      `podman rename ${from} ${to}`,
+      await runPodman(this.transport, podmanRename(from, to)),
+    );
   }
 
   /** The live container, or undefined when there is none by that name. */
   async inspect(name: string): Promise<LiveWorkload | undefined> {
-    const result = await this.transport.run(podmanInspect([name]));
+    const result = await runPodman(this.transport, podmanInspect([name]));
     if (result.exitCode !== 0) {
       if (/no such (container|object)/i.test(result.stderr)) return undefined;
       ensureSuccess(`podman container inspect ${name}`, result);
@@ -75,21 +77,21 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   /** Every container pulumi-mcp manages on this node. */
   async list(): Promise<LiveWorkload[]> {
-    const listed = ensureSuccess("podman ps", await this.transport.run(podmanListManaged()));
+    const listed = ensureSuccess("podman ps", await runPodman(this.transport, podmanListManaged()));
     const names = (JSON.parse(listed.stdout || "[]") as { Names?: string[] }[])
       .map((entry) => entry.Names?.[0])
       .filter((name): name is string => Boolean(name));
     if (names.length === 0) return [];
     const inspected = ensureSuccess(
       "podman container inspect",
-      await this.transport.run(podmanInspect(names)),
+      await runPodman(this.transport, podmanInspect(names)),
     );
     return parsePodmanInspect(inspected.stdout);
   }
 
   /** The last lines of the container's output (stdout and stderr), or a note why there are none. */
   async logs(name: string, lines: number): Promise<string> {
-    const result = await this.transport.run(podmanLogs(name, lines));
+    const result = await runPodman(this.transport, podmanLogs(name, lines));
     if (result.exitCode !== 0) return `(no log: ${result.stderr.trim()})`;
     return `${result.stdout}${result.stderr}`.trimEnd();
   }

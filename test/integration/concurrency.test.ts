@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allCounters, closeAllConnections } from "../../provider/transport";
+import { create, provider, update } from "./provider-calls";
+import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+
+const nodes = loadTestNodes();
+const COUNT = 20;
+const BASE_PORT = 18500;
+const names = Array.from({ length: COUNT }, (_, i) => `many-c${i}`);
+
+function inputs(index: number, image: string) {
+  return {
+    ...sshNodeInputs(nodes),
+    service: "many",
+    name: `c${index}`,
+    image,
+    ports: [`127.0.0.1:${BASE_PORT + index}:8080`],
+    stopTimeout: 1,
+    minUptime: 0.5,
+    startTimeout: 90,
+  };
+}
+
+function handshakes(): number {
+  return [...allCounters().values()].reduce((sum, c) => sum + c.handshakes, 0);
+}
+
+function removeAll(): void {
+  for (const name of names) podman("rm", "--force", "--time", "0", name, `${name}-previous`);
+}
+
+beforeAll(async () => {
+  removeAll();
+  await closeAllConnections();
+});
+afterAll(async () => {
+  removeAll();
+  await closeAllConnections();
+});
+
+describe(`${COUNT} components on one node at once`, () => {
+  const states: { id: string; outs: Record<string, unknown> }[] = [];
+
+  it("all create, over one SSH connection, with podman's transient lock errors absorbed", async () => {
+    const before = handshakes();
+    const created = await Promise.all(names.map((_, i) => create(inputs(i, nodes.images.v1))));
+    states.push(...created);
+    expect(handshakes() - before).toBe(1);
+    const versions = await Promise.all(
+      names.map((_, i) => httpGet(`http://127.0.0.1:${BASE_PORT + i}/version`)),
+    );
+    expect(new Set(versions)).toEqual(new Set(["v1.0.0"]));
+  });
+
+  it("all update at once", async () => {
+    const updated = await Promise.all(
+      states.map((state, i) => update(state.id, state.outs, inputs(i, nodes.images.v2))),
+    );
+    updated.forEach((outs, i) => {
+      const state = states[i];
+      if (state) state.outs = outs;
+    });
+    const versions = await Promise.all(
+      names.map((_, i) => httpGet(`http://127.0.0.1:${BASE_PORT + i}/version`)),
+    );
+    expect(new Set(versions)).toEqual(new Set(["v2.0.0"]));
+  });
+
+  it("all delete at once", async () => {
+    await Promise.all(states.map((state) => provider.delete(state.id, state.outs)));
+    expect(containerNames().filter((name) => name.startsWith("many-"))).toEqual([]);
+  });
+});
