@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, needsRecreate } from "../diff/component-diff";
 import { runtimeFor } from "../runtime";
 import { createWorkload, replaceWorkload } from "../runtime/deploy";
+import { withNodeLock } from "../runtime/node-lock";
 import { checkComponent } from "../spec/check-component";
 import { type ComponentSpec, workloadName } from "../spec/component";
 import {
@@ -71,7 +72,10 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: Bag): Promise<pulumi.dynamic.CreateResult> {
     const spec = specFrom(inputs, "inputs");
-    const live = await about(spec, "creating", () => createWorkload(runtimeFor(spec), spec));
+    const runtime = runtimeFor(spec);
+    const live = await about(spec, "creating", () =>
+      withNodeLock(runtime.transport, spec.node.lockTimeoutMs, () => createWorkload(runtime, spec)),
+    );
     return { id: workloadId(spec.node, live.name), outs: stateOf(spec, live) };
   },
 
@@ -92,13 +96,18 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     }
     const live = await about(spec, "reading", () => runtimeFor(spec).inspect(workloadName(spec)));
     if (!live) {
-      if (importing) throw new Error(`cannot import ${id}: no container ${workloadName(spec)} on ${spec.node.host}`);
+      if (importing)
+        throw new Error(
+          `cannot import ${id}: no container ${workloadName(spec)} on ${spec.node.host}`,
+        );
       return { id: "" };
     }
     const observed = observedSpec(spec, live);
     const state = stateOf(observed, live);
     // On import, what runs becomes the inputs: the engine then shows any difference from the program.
-    return importing ? { id, props: state, inputs: { ...withoutUndefined(observed) } } : { id, props: state };
+    return importing
+      ? { id, props: state, inputs: { ...withoutUndefined(observed) } }
+      : { id, props: state };
   },
 
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
@@ -109,8 +118,11 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
       const state = olds as unknown as ComponentState;
       return { outs: { ...state, ...spec } };
     }
+    const runtime = runtimeFor(spec);
     const live = await about(spec, "updating", () =>
-      replaceWorkload(runtimeFor(spec), previous, spec),
+      withNodeLock(runtime.transport, spec.node.lockTimeoutMs, () =>
+        replaceWorkload(runtime, previous, spec),
+      ),
     );
     return { outs: stateOf(spec, live) };
   },
@@ -119,10 +131,12 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     const spec = specFrom(props, "state");
     const runtime = runtimeFor(spec);
     const name = workloadName(spec);
-    await about(spec, "deleting", async () => {
-      await runtime.remove(name, spec.stopTimeout);
-      await runtime.remove(`${name}-previous`, 0);
-    });
+    await about(spec, "deleting", () =>
+      withNodeLock(runtime.transport, spec.node.lockTimeoutMs, async () => {
+        await runtime.remove(name, spec.stopTimeout);
+        await runtime.remove(`${name}-previous`, 0);
+      }),
+    );
   },
 };
 

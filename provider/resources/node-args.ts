@@ -31,6 +31,8 @@ export interface NodeArgs {
   commandTimeoutMs?: pulumi.Input<number>;
   /** How often a refused or timed-out connect is retried, with backoff; 2 by default. */
   connectRetries?: pulumi.Input<number>;
+  /** How long a run waits for another run's lock on this node, in ms; 300000 by default. */
+  lockTimeoutMs?: pulumi.Input<number>;
 }
 
 interface SplitNode {

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { diffService } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
 import { createWorkload, replaceWorkload } from "../runtime/deploy";
+import { withNodeLock } from "../runtime/node-lock";
 import { settleAll } from "../runtime/parallel";
 import { workloadName } from "../spec/component";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
@@ -71,6 +72,131 @@ async function refreshStatus(
   return status;
 }
 
+/** Runs one converge step of a service under its node's lock. */
+function locked<T>(spec: ServiceSpec, work: () => Promise<T>): Promise<T> {
+  const first = Object.keys(spec.components)[0];
+  if (first === undefined) return work();
+  return withNodeLock(
+    runtimeFor(componentOf(spec, first)).transport,
+    spec.node.lockTimeoutMs,
+    work,
+  );
+}
+
+async function createService(inputs: Bag): Promise<pulumi.dynamic.CreateResult> {
+  const spec = serviceSpecFrom(inputs, "inputs");
+  const id = serviceId(spec);
+  const names = Object.keys(spec.components);
+  const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
+    const component = componentOf(spec, name);
+    const runtime = runtimeFor(component);
+    const live = await createWorkload(runtime, component);
+    if (!spec.active) await runtime.stop(live.name, component.stopTimeout);
+    return live;
+  });
+  const status: Record<string, ComponentStatus> = {};
+  const failures: string[] = [];
+  results.forEach((result, index) => {
+    const name = names[index] ?? "";
+    if (result.status === "fulfilled") status[name] = statusOf(result.value);
+    else failures.push(`component ${name}: ${messageOf(result.reason)}`);
+  });
+  if (failures.length > 0) {
+    const current = await refreshStatus(spec, Object.keys(status));
+    failWithPartialState(id, spec, current, failures, inputs.__provider);
+  }
+  const current = spec.active ? status : await refreshStatus(spec, names);
+  return { id, outs: withoutUndefined({ ...spec, status: current }) };
+}
+
+async function updateService(
+  id: string,
+  olds: Bag,
+  news: Bag,
+): Promise<pulumi.dynamic.UpdateResult> {
+  const previous = serviceSpecFrom(olds, "state");
+  const spec = serviceSpecFrom(news, "inputs");
+  const diff = diffService(previous, spec);
+  const failures: string[] = [];
+  // Which spec each component ends up with: the new one, or the old one when its step failed.
+  const outcome: ServiceSpec = {
+    ...spec,
+    components: { ...spec.components },
+    componentEnv: { ...spec.componentEnv },
+  };
+
+  const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
+    const component = componentOf(previous, name);
+    const runtime = runtimeFor(component);
+    await runtime.remove(workloadName(component), component.stopTimeout);
+    await runtime.remove(`${workloadName(component)}-previous`, 0);
+  });
+  removals.forEach((result, index) => {
+    const name = diff.removed[index] ?? "";
+    if (result.status === "rejected") {
+      failures.push(`removing component ${name}: ${messageOf(result.reason)}`);
+      outcome.components[name] = previous.components[name] as ServiceSpec["components"][string];
+      outcome.componentEnv[name] = previous.componentEnv[name] ?? {};
+    }
+  });
+
+  const converge = [...diff.added, ...Object.keys(diff.changed)];
+  const steps = await settleAll(converge, PARALLEL_COMPONENTS, async (name) => {
+    const component = componentOf(spec, name);
+    const runtime = runtimeFor(component);
+    const change = diff.changed[name];
+    if (!change) return createWorkload(runtime, component);
+    const before = componentOf(previous, name);
+    if (change.replaces.includes("runtime")) {
+      await runtimeFor(before).remove(workloadName(before), before.stopTimeout);
+      return createWorkload(runtime, component);
+    }
+    return replaceWorkload(runtime, before, component);
+  });
+  steps.forEach((result, index) => {
+    const name = converge[index] ?? "";
+    if (result.status === "fulfilled") return;
+    failures.push(`component ${name}: ${messageOf(result.reason)}`);
+    if (name in previous.components) {
+      outcome.components[name] = previous.components[name] as ServiceSpec["components"][string];
+      outcome.componentEnv[name] = previous.componentEnv[name] ?? {};
+    } else {
+      delete outcome.components[name];
+      delete outcome.componentEnv[name];
+    }
+  });
+
+  const names = Object.keys(outcome.components);
+  if (diff.activeChanged || !spec.active) {
+    const toggled = await applyActive(spec, names);
+    toggled.forEach((result, index) => {
+      if (result.status === "rejected") {
+        failures.push(
+          `${spec.active ? "starting" : "stopping"} component ${names[index]}: ${messageOf(result.reason)}`,
+        );
+      }
+    });
+  }
+  const status = await refreshStatus(outcome, names);
+  if (failures.length > 0) failWithPartialState(id, outcome, status, failures, news.__provider);
+  return { outs: withoutUndefined({ ...outcome, status }) };
+}
+
+async function deleteService(props: Bag): Promise<void> {
+  const spec = serviceSpecFrom(props, "state");
+  const names = Object.keys(spec.components);
+  const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
+    const component = componentOf(spec, name);
+    const runtime = runtimeFor(component);
+    await runtime.remove(workloadName(component), component.stopTimeout);
+    await runtime.remove(`${workloadName(component)}-previous`, 0);
+  });
+  const failures = results.flatMap((result, index) =>
+    result.status === "rejected" ? [`component ${names[index]}: ${messageOf(result.reason)}`] : [],
+  );
+  if (failures.length > 0) throw new Error(`deleting service ${spec.name}: ${failures.join("\n")}`);
+}
+
 /** The dynamic provider behind `mcp.Service`; the module's whole export, as for Component. */
 const serviceProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
@@ -91,29 +217,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: Bag): Promise<pulumi.dynamic.CreateResult> {
-    const spec = serviceSpecFrom(inputs, "inputs");
-    const id = serviceId(spec);
-    const names = Object.keys(spec.components);
-    const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
-      const component = componentOf(spec, name);
-      const runtime = runtimeFor(component);
-      const live = await createWorkload(runtime, component);
-      if (!spec.active) await runtime.stop(live.name, component.stopTimeout);
-      return live;
-    });
-    const status: Record<string, ComponentStatus> = {};
-    const failures: string[] = [];
-    results.forEach((result, index) => {
-      const name = names[index] ?? "";
-      if (result.status === "fulfilled") status[name] = statusOf(result.value);
-      else failures.push(`component ${name}: ${messageOf(result.reason)}`);
-    });
-    if (failures.length > 0) {
-      const current = await refreshStatus(spec, Object.keys(status));
-      failWithPartialState(id, spec, current, failures, inputs.__provider);
-    }
-    const current = spec.active ? status : await refreshStatus(spec, names);
-    return { id, outs: withoutUndefined({ ...spec, status: current }) };
+    return locked(serviceSpecFrom(inputs, "inputs"), () => createService(inputs));
   },
 
   async read(id: string, props?: Bag): Promise<pulumi.dynamic.ReadResult> {
@@ -149,90 +253,11 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
-    const previous = serviceSpecFrom(olds, "state");
-    const spec = serviceSpecFrom(news, "inputs");
-    const diff = diffService(previous, spec);
-    const failures: string[] = [];
-    // Which spec each component ends up with: the new one, or the old one when its step failed.
-    const outcome: ServiceSpec = {
-      ...spec,
-      components: { ...spec.components },
-      componentEnv: { ...spec.componentEnv },
-    };
-
-    const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
-      const component = componentOf(previous, name);
-      const runtime = runtimeFor(component);
-      await runtime.remove(workloadName(component), component.stopTimeout);
-      await runtime.remove(`${workloadName(component)}-previous`, 0);
-    });
-    removals.forEach((result, index) => {
-      const name = diff.removed[index] ?? "";
-      if (result.status === "rejected") {
-        failures.push(`removing component ${name}: ${messageOf(result.reason)}`);
-        outcome.components[name] = previous.components[name] as ServiceSpec["components"][string];
-        outcome.componentEnv[name] = previous.componentEnv[name] ?? {};
-      }
-    });
-
-    const converge = [...diff.added, ...Object.keys(diff.changed)];
-    const steps = await settleAll(converge, PARALLEL_COMPONENTS, async (name) => {
-      const component = componentOf(spec, name);
-      const runtime = runtimeFor(component);
-      const change = diff.changed[name];
-      if (!change) return createWorkload(runtime, component);
-      const before = componentOf(previous, name);
-      if (change.replaces.includes("runtime")) {
-        await runtimeFor(before).remove(workloadName(before), before.stopTimeout);
-        return createWorkload(runtime, component);
-      }
-      return replaceWorkload(runtime, before, component);
-    });
-    steps.forEach((result, index) => {
-      const name = converge[index] ?? "";
-      if (result.status === "fulfilled") return;
-      failures.push(`component ${name}: ${messageOf(result.reason)}`);
-      if (name in previous.components) {
-        outcome.components[name] = previous.components[name] as ServiceSpec["components"][string];
-        outcome.componentEnv[name] = previous.componentEnv[name] ?? {};
-      } else {
-        delete outcome.components[name];
-        delete outcome.componentEnv[name];
-      }
-    });
-
-    const names = Object.keys(outcome.components);
-    if (diff.activeChanged || !spec.active) {
-      const toggled = await applyActive(spec, names);
-      toggled.forEach((result, index) => {
-        if (result.status === "rejected") {
-          failures.push(
-            `${spec.active ? "starting" : "stopping"} component ${names[index]}: ${messageOf(result.reason)}`,
-          );
-        }
-      });
-    }
-    const status = await refreshStatus(outcome, names);
-    if (failures.length > 0) failWithPartialState(id, outcome, status, failures, news.__provider);
-    return { outs: withoutUndefined({ ...outcome, status }) };
+    return locked(serviceSpecFrom(news, "inputs"), () => updateService(id, olds, news));
   },
 
   async delete(_id: string, props: Bag): Promise<void> {
-    const spec = serviceSpecFrom(props, "state");
-    const names = Object.keys(spec.components);
-    const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
-      const component = componentOf(spec, name);
-      const runtime = runtimeFor(component);
-      await runtime.remove(workloadName(component), component.stopTimeout);
-      await runtime.remove(`${workloadName(component)}-previous`, 0);
-    });
-    const failures = results.flatMap((result, index) =>
-      result.status === "rejected"
-        ? [`component ${names[index]}: ${messageOf(result.reason)}`]
-        : [],
-    );
-    if (failures.length > 0)
-      throw new Error(`deleting service ${spec.name}: ${failures.join("\n")}`);
+    return locked(serviceSpecFrom(props, "state"), () => deleteService(props));
   },
 };
 

@@ -23,6 +23,7 @@ export interface NodeTarget {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   connectRetries: number;
+  lockTimeoutMs: number;
   proxyJump?: NodeTarget;
 }
 
@@ -59,6 +60,7 @@ export const nodeTargetSchema: z.ZodType<NodeTarget, unknown> = z.lazy(() =>
     connectTimeoutMs: z.int().min(100).max(600_000).default(10_000),
     commandTimeoutMs: z.int().min(1_000).max(3_600_000).default(600_000),
     connectRetries: z.int().min(0).max(10).default(2),
+    lockTimeoutMs: z.int().min(0).max(3_600_000).default(300_000),
     proxyJump: nodeTargetSchema.optional(),
   }),
 );

@@ -6,8 +6,8 @@ import type { Transport } from "./types";
 
 export { allCounters } from "./counters";
 export { closeAllConnections } from "./ssh-transport";
-export type { CommandResult, RunOptions, Transport } from "./types";
-export { TransportError } from "./types";
+export type { CommandResult, HeldCommand, RunOptions, Transport } from "./types";
+export { CommandEnded, TransportError } from "./types";
 
 /** The transport for a node. Nothing connects until the first command runs. */
 export function transportFor(
@@ -19,5 +19,6 @@ export function transportFor(
   return {
     label: `${transport.label} (sudo)`,
     run: (argv, options) => transport.run(withPrivilege(argv, true), options),
+    hold: (argv, options) => transport.hold(withPrivilege(argv, true), options),
   };
 }

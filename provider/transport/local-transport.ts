@@ -1,6 +1,14 @@
 import type { NodeTarget } from "../spec/node";
 import { countersFor } from "./counters";
-import { type CommandResult, type RunOptions, type Transport, TransportError } from "./types";
+import {
+  CommandEnded,
+  type CommandResult,
+  type HeldCommand,
+  type HoldOptions,
+  type RunOptions,
+  type Transport,
+  TransportError,
+} from "./types";
 
 /** Runs argv on this machine through execa, with no shell in between: for `local: true` nodes. */
 export class LocalTransport implements Transport {
@@ -37,5 +45,46 @@ export class LocalTransport implements Transport {
       stdout: String(result.stdout),
       stderr: String(result.stderr),
     };
+  }
+
+  async hold(argv: readonly string[], options: HoldOptions): Promise<HeldCommand> {
+    const [file, ...args] = argv;
+    if (!file) throw new Error("empty command");
+    const { execa } = await import("execa");
+    countersFor(this.label).channels += 1;
+    const child = execa(file, args, {
+      stdin: "pipe",
+      reject: false,
+      encoding: "utf8",
+      stripFinalNewline: false,
+    });
+    let stdout = "";
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill();
+      }, options.timeoutMs);
+      child.stdout?.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8");
+        if (stdout.includes(options.readyMarker)) {
+          clearTimeout(timer);
+          resolve({
+            release: async () => {
+              child.stdin?.end();
+              await child;
+            },
+          });
+        }
+      });
+      child.then((result) => {
+        clearTimeout(timer);
+        reject(
+          new CommandEnded({
+            exitCode: result.exitCode ?? 124,
+            stdout: String(result.stdout),
+            stderr: String(result.stderr),
+          }),
+        );
+      });
+    });
   }
 }

@@ -1,7 +1,14 @@
 import type { Client, ClientChannel } from "ssh2";
 import { toCommandLine } from "../commands/quote";
 import { countersFor } from "./counters";
-import { type CommandResult, type RunOptions, TransportError } from "./types";
+import {
+  CommandEnded,
+  type CommandResult,
+  type HeldCommand,
+  type HoldOptions,
+  type RunOptions,
+  TransportError,
+} from "./types";
 
 function shortCommand(argv: readonly string[]): string {
   const line = argv.join(" ");
@@ -77,6 +84,68 @@ export function execOnChannel(
         finish({ exitCode, stdout: out.toString("utf8"), stderr: err.toString("utf8") });
       });
       stream.end(options.stdin ?? "");
+    });
+  });
+}
+
+/**
+ * Starts one command on its own channel and resolves once its stdout shows
+ * `readyMarker`; the channel stays open (stdin too) until released. If the
+ * connection dies, sshd closes the command's stdin and it ends by itself.
+ */
+export function holdOnChannel(
+  client: Client,
+  label: string,
+  argv: readonly string[],
+  options: HoldOptions,
+): Promise<HeldCommand> {
+  const command = toCommandLine(argv);
+  countersFor(label).channels += 1;
+  return new Promise((resolve, reject) => {
+    client.exec(command, (error, stream) => {
+      if (error)
+        return reject(
+          new TransportError(`cannot open a channel on ${label}: ${error.message}`, true),
+        );
+      let stdout = "";
+      let stderr = "";
+      let exitCode = 255;
+      let ready = false;
+      const ended = new Promise<void>((done) => stream.on("close", () => done()));
+      const timer = setTimeout(() => {
+        if (ready) return;
+        stream.close();
+        reject(
+          new CommandEnded({
+            exitCode: 124,
+            stdout,
+            stderr: `${stderr}timed out after ${options.timeoutMs} ms`,
+          }),
+        );
+      }, options.timeoutMs);
+      stream.on("exit", (code: number | null) => {
+        exitCode = code ?? 255;
+      });
+      stream.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+      });
+      stream.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8");
+        if (!ready && stdout.includes(options.readyMarker)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve({
+            release: async () => {
+              stream.end();
+              await ended;
+            },
+          });
+        }
+      });
+      stream.on("close", () => {
+        clearTimeout(timer);
+        if (!ready) reject(new CommandEnded({ exitCode, stdout, stderr }));
+      });
     });
   });
 }

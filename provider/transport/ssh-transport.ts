@@ -4,8 +4,8 @@ import type { NodeCredentials, NodeTarget } from "../spec/node";
 import { traceCounters } from "./counters";
 import { Semaphore } from "./semaphore";
 import { connectWithRetry, forwardThrough, nodeLabel } from "./ssh-connect";
-import { execOnChannel } from "./ssh-exec";
-import type { CommandResult, RunOptions, Transport } from "./types";
+import { execOnChannel, holdOnChannel } from "./ssh-exec";
+import type { CommandResult, HeldCommand, HoldOptions, RunOptions, Transport } from "./types";
 
 /** sshd's MaxSessions defaults to 10: stay below it and queue the rest. */
 const CHANNELS_PER_CONNECTION = 8;
@@ -69,6 +69,14 @@ function pooled(node: NodeTarget, credentials: NodeCredentials | undefined): Poo
   return entry;
 }
 
+/** Arms the idle timer once no channel of the connection is in use. */
+function closeWhenIdle(entry: PooledConnection, client: Client): void {
+  if (entry.channels.inUse > 0) return;
+  clearTimeout(entry.idleTimer);
+  entry.idleTimer = setTimeout(() => client.end(), IDLE_CLOSE_MS);
+  entry.idleTimer.unref();
+}
+
 export class SshTransport implements Transport {
   readonly label: string;
 
@@ -77,6 +85,29 @@ export class SshTransport implements Transport {
     private readonly credentials: NodeCredentials | undefined,
   ) {
     this.label = nodeLabel(node);
+  }
+
+  /** A held command keeps one of the connection's channel slots until released. */
+  async hold(argv: readonly string[], options: HoldOptions): Promise<HeldCommand> {
+    const entry = pooled(this.node, this.credentials);
+    const client = await entry.client;
+    const releaseSlot = await entry.channels.acquire();
+    try {
+      const held = await holdOnChannel(client, this.label, argv, options);
+      return {
+        release: async () => {
+          try {
+            await held.release();
+          } finally {
+            releaseSlot();
+            closeWhenIdle(entry, client);
+          }
+        },
+      };
+    } catch (error) {
+      releaseSlot();
+      throw error;
+    }
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
@@ -91,11 +122,7 @@ export class SshTransport implements Transport {
       });
     } finally {
       release();
-      if (entry.channels.inUse === 0) {
-        clearTimeout(entry.idleTimer);
-        entry.idleTimer = setTimeout(() => client.end(), IDLE_CLOSE_MS);
-        entry.idleTimer.unref();
-      }
+      closeWhenIdle(entry, client);
     }
   }
 }

@@ -13,6 +13,19 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A long-running command started by `hold`, kept alive until released. */
+export interface HeldCommand {
+  /** Closes the command's standard input (so it can exit) and waits until it has. */
+  release(): Promise<void>;
+}
+
+export interface HoldOptions {
+  /** `hold` resolves once the command prints this on stdout. */
+  readonly readyMarker: string;
+  /** How long to wait for the marker. */
+  readonly timeoutMs: number;
+}
+
 /**
  * Runs argv on one node. A non-zero exit is a result, not an error; errors
  * are for the transport itself (unreachable, timed out, cancelled).
@@ -21,6 +34,22 @@ export interface Transport {
   /** `user@host:port` or `local`, for messages. */
   readonly label: string;
   run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Starts argv and keeps it running (stdin open) until released: for what
+   * lives as long as a connection, such as a lock. Rejects with
+   * `CommandEnded` when the command exits before printing the marker.
+   */
+  hold(argv: readonly string[], options: HoldOptions): Promise<HeldCommand>;
+}
+
+/** A held command exited (or timed out) before it was ready; its output says why. */
+export class CommandEnded extends Error {
+  constructor(readonly result: CommandResult) {
+    super(
+      `command ended with exit ${result.exitCode} before it was ready: ${result.stderr.trim() || result.stdout.trim()}`,
+    );
+    this.name = "CommandEnded";
+  }
 }
 
 /** Counters per node, for `PULUMI_MCP_TRACE=1` and the benchmark. */

@@ -1,43 +1,27 @@
 // The Component provider survives Pulumi's closure serialisation and runs in the SDK's own
 // dynamic-provider process (test/harness), against the real loopback sshd and podman. The
 // package is installed from `npm pack` output, as users get it.
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import {
   type DynamicProviderClient,
   dynamicResourceUrn,
   startDynamicProvider,
 } from "../harness/dynamic-provider-process";
-import { createProgramDir, type ProgramDir, REPO_ROOT } from "../harness/program-dir";
+import { COMPONENT_PROVIDER_MODULE, createInstalledProgram } from "../harness/installed-program";
+import type { ProgramDir } from "../harness/program-dir";
 import { serializeProviderInProcess } from "../harness/serialize-provider";
 import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
 
 const nodes = loadTestNodes();
 const PORT = 18421;
 const NAME = "serial-web";
-const MODULE = "pulumi-mcp/dist/resources/component-provider.js";
+const MODULE = COMPONENT_PROVIDER_MODULE;
 const urn = dynamicResourceUrn("serial-web", "dev", "serialisation");
 
 let program: ProgramDir;
 let client: DynamicProviderClient;
 let serialised = "";
-
-/** `npm pack`, then unpack into node_modules/pulumi-mcp: the files a user's install gets. */
-function packAndInstall(into: string): void {
-  if (!existsSync(path.join(REPO_ROOT, "dist/index.js"))) {
-    throw new Error("dist/ is missing: run `npm run build` before the integration tests");
-  }
-  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-  });
-  const tarball = path.join(into, packed.trim().split("\n").pop() ?? "");
-  const target = path.join(into, "node_modules", "pulumi-mcp");
-  execFileSync("mkdir", ["-p", target]);
-  execFileSync("tar", ["-xzf", tarball, "-C", target, "--strip-components=1"]);
-}
 
 function inputs(image: string) {
   return {
@@ -54,10 +38,7 @@ function inputs(image: string) {
 
 beforeAll(async () => {
   podman("rm", "--force", "--time", "0", NAME);
-  // Inside the repository so the installed package resolves ssh2, zod and execa from the
-  // repository's node_modules, as it would from a user's project.
-  program = await createProgramDir({ parent: path.join(REPO_ROOT, ".test-nodes", "programs") });
-  packAndInstall(program.dir);
+  program = await createInstalledProgram();
   serialised = await serializeProviderInProcess({ cwd: program.dir, modulePath: MODULE });
   client = await startDynamicProvider({ cwd: program.dir, provider: serialised });
 });

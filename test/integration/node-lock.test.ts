@@ -1,0 +1,110 @@
+// Two runs changing one node at once are serialised by the per-node lock: each run is its own
+// dynamic-provider process (test/harness), as two `pulumi up` in two terminals would be.
+import { type ChildProcess, spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeAllConnections } from "../../provider/transport";
+import {
+  type DynamicProviderClient,
+  dynamicResourceUrn,
+  startDynamicProvider,
+} from "../harness/dynamic-provider-process";
+import { COMPONENT_PROVIDER_MODULE, createInstalledProgram } from "../harness/installed-program";
+import type { ProgramDir } from "../harness/program-dir";
+import { serializeProviderInProcess } from "../harness/serialize-provider";
+import { failureOf } from "./failure-of";
+import { create, provider } from "./provider-calls";
+import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+
+const nodes = loadTestNodes();
+const PORT = 18461;
+const NAME = "locked-web";
+const urn = dynamicResourceUrn("locked-web", "dev", "lock");
+
+let program: ProgramDir;
+const runs: DynamicProviderClient[] = [];
+
+function inputs(image: string, extra: Record<string, unknown> = {}) {
+  const ssh = sshNodeInputs(nodes);
+  return {
+    ...ssh,
+    node: { ...ssh.node, ...extra },
+    service: "locked",
+    name: "web",
+    image,
+    ports: [`127.0.0.1:${PORT}:8080`],
+    stopTimeout: 1,
+    minUptime: 1,
+  };
+}
+
+beforeAll(async () => {
+  podman("rm", "--force", "--time", "0", NAME, `${NAME}-previous`);
+  program = await createInstalledProgram();
+  const serialised = await serializeProviderInProcess({
+    cwd: program.dir,
+    modulePath: COMPONENT_PROVIDER_MODULE,
+  });
+  for (let i = 0; i < 2; i += 1)
+    runs.push(await startDynamicProvider({ cwd: program.dir, provider: serialised }));
+});
+
+afterAll(async () => {
+  await Promise.all(runs.map((run) => run.close()));
+  await program?.remove();
+  podman("rm", "--force", "--time", "0", NAME, `${NAME}-previous`);
+  await closeAllConnections();
+});
+
+describe("the per-node lock", () => {
+  it("serialises two runs updating the same container at the same time: both succeed", async () => {
+    const [first, second] = runs;
+    if (!first || !second) throw new Error("runs did not start");
+    const checked = await first.check(urn, {}, inputs(nodes.images.v1));
+    const created = await first.create(urn, checked.inputs);
+    const toV2 = await first.check(urn, created.properties, inputs(nodes.images.v2));
+    // Both runs start from the same state, as two stacks or terminals would.
+    const [a, b] = await Promise.all([
+      first.update(urn, created.id, created.properties, toV2.inputs),
+      second.update(urn, created.id, created.properties, toV2.inputs),
+    ]);
+    expect(a.properties).toMatchObject({ version: "v2.0.0", state: "running" });
+    expect(b.properties).toMatchObject({ version: "v2.0.0", state: "running" });
+    expect((await httpGet(`http://127.0.0.1:${PORT}/version`)).trim()).toBe("v2.0.0");
+    expect(containerNames().filter((name) => name.startsWith(NAME))).toEqual([NAME]);
+    await first.delete(urn, created.id, b.properties);
+  });
+
+  it("a lock held too long → a clear error naming the holder; freed the moment the holder dies", async () => {
+    // Another holder: flock on the same file, as a run on another machine would hold it.
+    const lockFile = `${process.env.HOME}/.pulumi-mcp/node.lock`;
+    let holder: ChildProcess | undefined;
+    try {
+      holder = spawn(
+        "flock",
+        [
+          lockFile,
+          "sh",
+          "-c",
+          'printf "%s\\n" "ci-runner-7 pid 4242" > "$1.owner"; echo held; exec sleep 60',
+          "sh",
+          lockFile,
+        ],
+        // Its own process group, so the whole holder (flock and its child) can be killed.
+        { stdio: ["ignore", "pipe", "inherit"], detached: true },
+      );
+      await new Promise<void>((resolve) => holder?.stdout?.once("data", () => resolve()));
+      const started = Date.now();
+      const error = await failureOf(create(inputs(nodes.images.v1, { lockTimeoutMs: 2_000 })));
+      expect(error.message).toContain("held by ci-runner-7 pid 4242");
+      expect(error.message).toContain("gave up after waiting 2s");
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(containerNames()).not.toContain(NAME);
+    } finally {
+      if (holder?.pid) process.kill(-holder.pid, "SIGKILL");
+    }
+    await new Promise((resolve) => holder?.once("exit", resolve));
+    const { id, outs } = await create(inputs(nodes.images.v1, { lockTimeoutMs: 5_000 }));
+    expect(outs).toMatchObject({ state: "running" });
+    await provider.delete(id, outs);
+  });
+});
