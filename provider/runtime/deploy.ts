@@ -142,9 +142,20 @@ export async function replaceWorkload(
   const name = workloadName(spec);
   const previousName = `${name}-previous`;
   await runtime.pull(spec);
-  const current = await runtime.inspect(name);
-  if (!current) return runAndWait(runtime, spec, name);
-  await runtime.remove(previousName, 0); // a leftover of an interrupted update
+  let current = await runtime.inspect(name);
+  // The old workload was serving: if the new one fails, start it again.
+  let wasServing = current?.running === true;
+  if (!current) {
+    // An update interrupted after the old workload was set aside: put it back first,
+    // so this attempt can roll back to it like any other.
+    const setAside = await runtime.inspect(previousName);
+    if (!setAside) return runAndWait(runtime, spec, name);
+    await runtime.rename(previousName, name);
+    current = setAside;
+    wasServing = true;
+  } else {
+    await runtime.remove(previousName, 0); // a leftover of an interrupted update that got further
+  }
   await runtime.stop(name, previousSpec.stopTimeout);
   await runtime.rename(name, previousName);
   try {
@@ -156,7 +167,7 @@ export async function replaceWorkload(
     try {
       await runtime.remove(name, 0);
       await runtime.rename(previousName, name);
-      if (current.running) await runtime.start(name);
+      if (wasServing) await runtime.start(name);
     } catch (rollbackError) {
       const why = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
       throw new DeployError(

@@ -67,7 +67,12 @@ function connectOnce(
       countersFor(label).handshakes += 1;
       resolve(client);
     });
-    client.once("error", (error: Error & { code?: string; level?: string }) => {
+    let failed = false;
+    // `on`, not `once`: ssh2 may emit more errors as a failed connection winds
+    // down, and an unheard 'error' event would crash the provider process.
+    client.on("error", (error: Error & { code?: string; level?: string }) => {
+      if (failed) return;
+      failed = true;
       client.end();
       if (rejectedKey) {
         reject(

@@ -60,7 +60,7 @@ function pooled(node: NodeTarget, credentials: NodeCredentials | undefined): Poo
         forget();
         traceCounters(label);
       });
-      client.once("error", forget);
+      client.on("error", forget);
     },
     () => {
       if (pool.get(key) === entry) pool.delete(key);

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allCounters, closeAllConnections } from "../../provider/transport";
 import { failureOf } from "./failure-of";
 import { checked, create, provider, update } from "./provider-calls";
-import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+import {
+  containerNames,
+  httpGet,
+  loadTestNodes,
+  podman,
+  removeContainers,
+  sshNodeInputs,
+} from "./test-nodes";
 
 const nodes = loadTestNodes();
 const PORT = 18411;
@@ -38,14 +45,14 @@ describe("Component over real SSH and podman: the lifecycle", () => {
   let state: Record<string, unknown> = {};
 
   beforeAll(() => {
-    podman("rm", "--force", "--time", "0", NAME, `${NAME}-previous`);
+    removeContainers(NAME, `${NAME}-previous`);
     rmSync(volumeDir, { recursive: true, force: true });
     mkdirSync(volumeDir, { recursive: true });
     writeFileSync(`${volumeDir}/keep.txt`, "data that must survive\n");
   });
 
   afterAll(async () => {
-    podman("rm", "--force", "--time", "0", NAME, `${NAME}-previous`);
+    removeContainers(NAME, `${NAME}-previous`);
     await closeAllConnections();
   });
 

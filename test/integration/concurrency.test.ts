@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allCounters, closeAllConnections } from "../../provider/transport";
 import { create, provider, update } from "./provider-calls";
-import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+import {
+  containerNames,
+  httpGet,
+  loadTestNodes,
+  removeContainers,
+  sshNodeInputs,
+} from "./test-nodes";
 
 const nodes = loadTestNodes();
 const COUNT = 20;
@@ -26,7 +32,7 @@ function handshakes(): number {
 }
 
 function removeAll(): void {
-  for (const name of names) podman("rm", "--force", "--time", "0", name, `${name}-previous`);
+  for (const name of names) removeContainers(name, `${name}-previous`);
 }
 
 beforeAll(async () => {

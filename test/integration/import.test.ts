@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllConnections } from "../../provider/transport";
 import { failureOf } from "./failure-of";
 import { checked, provider } from "./provider-calls";
-import { httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from "./test-nodes";
 
 const nodes = loadTestNodes();
 const PORT = 18451;
@@ -26,7 +26,7 @@ const startedAt = () =>
   podman("container", "inspect", "--format", "{{.State.StartedAt}}", NAME).stdout.trim();
 
 beforeAll(() => {
-  podman("rm", "--force", "--time", "0", NAME);
+  removeContainers(NAME);
   // Deployed by hand (or by MCP's agent): no labels of ours, no `--` before the image.
   const run = podman(
     "run",
@@ -47,7 +47,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  podman("rm", "--force", "--time", "0", NAME);
+  removeContainers(NAME);
   await closeAllConnections();
 });
 

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllConnections } from "../../provider/transport";
 import { create, provider } from "./provider-calls";
-import { httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from "./test-nodes";
 
 const nodes = loadTestNodes();
 const CANARY = `${nodes.stateDir}/canary-injection`;
@@ -38,11 +38,11 @@ const cases = [
 
 beforeAll(() => {
   rmSync(CANARY, { force: true });
-  for (const c of cases) podman("rm", "--force", "--time", "0", `${c.name}-web`);
+  for (const c of cases) removeContainers(`${c.name}-web`);
 });
 
 afterAll(async () => {
-  for (const c of cases) podman("rm", "--force", "--time", "0", `${c.name}-web`);
+  for (const c of cases) removeContainers(`${c.name}-web`);
   await closeAllConnections();
 });
 

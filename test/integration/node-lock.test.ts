@@ -13,7 +13,13 @@ import type { ProgramDir } from "../harness/program-dir";
 import { serializeProviderInProcess } from "../harness/serialize-provider";
 import { failureOf } from "./failure-of";
 import { create, provider } from "./provider-calls";
-import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+import {
+  containerNames,
+  httpGet,
+  loadTestNodes,
+  removeContainers,
+  sshNodeInputs,
+} from "./test-nodes";
 
 const nodes = loadTestNodes();
 const PORT = 18461;
@@ -38,7 +44,7 @@ function inputs(image: string, extra: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  podman("rm", "--force", "--time", "0", NAME, `${NAME}-previous`);
+  removeContainers(NAME, `${NAME}-previous`);
   program = await createInstalledProgram();
   const serialised = await serializeProviderInProcess({
     cwd: program.dir,
@@ -51,7 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(runs.map((run) => run.close()));
   await program?.remove();
-  podman("rm", "--force", "--time", "0", NAME, `${NAME}-previous`);
+  removeContainers(NAME, `${NAME}-previous`);
   await closeAllConnections();
 });
 

@@ -11,7 +11,13 @@ import {
 import { COMPONENT_PROVIDER_MODULE, createInstalledProgram } from "../harness/installed-program";
 import type { ProgramDir } from "../harness/program-dir";
 import { serializeProviderInProcess } from "../harness/serialize-provider";
-import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+import {
+  containerNames,
+  httpGet,
+  loadTestNodes,
+  removeContainers,
+  sshNodeInputs,
+} from "./test-nodes";
 
 const nodes = loadTestNodes();
 const PORT = 18421;
@@ -37,7 +43,7 @@ function inputs(image: string) {
 }
 
 beforeAll(async () => {
-  podman("rm", "--force", "--time", "0", NAME);
+  removeContainers(NAME);
   program = await createInstalledProgram();
   serialised = await serializeProviderInProcess({ cwd: program.dir, modulePath: MODULE });
   client = await startDynamicProvider({ cwd: program.dir, provider: serialised });
@@ -46,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await program?.remove();
-  podman("rm", "--force", "--time", "0", NAME);
+  removeContainers(NAME);
 });
 
 describe("serialisation and the SDK's dynamic-provider process", () => {

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllConnections } from "../../provider/transport";
 import { failureOf } from "./failure-of";
 import { checkedService, serviceProvider } from "./service-calls";
-import { containerNames, httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+import {
+  containerNames,
+  httpGet,
+  loadTestNodes,
+  removeContainers,
+  sshNodeInputs,
+} from "./test-nodes";
 
 const nodes = loadTestNodes();
 const PORTS = { web: 18441, api: 18442, worker: 18443 };
@@ -31,7 +37,7 @@ const version = async (port: number) => (await httpGet(`http://127.0.0.1:${port}
 const ours = () => containerNames().filter((name) => name.startsWith("svc-"));
 
 function removeAll() {
-  for (const name of NAMES) podman("rm", "--force", "--time", "0", name, `${name}-previous`);
+  for (const name of NAMES) removeContainers(name, `${name}-previous`);
 }
 
 beforeAll(removeAll);
@@ -126,7 +132,7 @@ describe("Service over real SSH and podman", () => {
   });
 
   it("read sees a component removed out of band; delete removes the rest", async () => {
-    podman("rm", "--force", "--time", "0", "svc-worker");
+    removeContainers("svc-worker");
     const read = await serviceProvider.read(id, state);
     expect(Object.keys((read.props as { status: object }).status)).toEqual(["web"]);
     await serviceProvider.delete(id, state);

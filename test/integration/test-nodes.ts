@@ -57,6 +57,14 @@ export function podman(...args: string[]): { exitCode: number; stdout: string; s
   return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Removes containers one name at a time: podman 4.3's `rm --force a b` removes
+ * nothing at all (and exits 0) when one of the names does not exist.
+ */
+export function removeContainers(...names: string[]): void {
+  for (const name of names) podman("rm", "--force", "--time", "0", name);
+}
+
 export function containerNames(): string[] {
   return podman("ps", "--all", "--format", "{{.Names}}").stdout.split("\n").filter(Boolean);
 }
