@@ -1,4 +1,5 @@
 import { existsSync, rmSync } from "node:fs";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllConnections } from "../../provider/transport";
 import { create, provider } from "./provider-calls";
@@ -7,7 +8,8 @@ import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from 
 const nodes = loadTestNodes();
 const CANARY = `${nodes.stateDir}/canary-injection`;
 /** Each would create the canary if any shell on the node ever interpreted it. */
-const HOSTILE = [
+/** Fixed cases, then values fast-check generates from metacharacters (a fixed seed, so reproducible). */
+const FIXED = [
   `'"$();|&\\\``,
   `$(touch ${CANARY})`,
   `\`touch ${CANARY}\``,
@@ -23,6 +25,35 @@ const HOSTILE = [
   "trailing newline\n",
   "unicode ✓ ünïcödé",
 ];
+const piece = fc.oneof(
+  fc.constantFrom(
+    "'",
+    '"',
+    "$(",
+    ")",
+    "`",
+    ";",
+    "|",
+    "&",
+    "\\",
+    "\n",
+    " ",
+    "*",
+    "$HOME",
+    ">",
+    "<",
+    "#",
+    "~",
+    "-",
+  ),
+  fc.constantFrom(`$(touch ${CANARY})`, `\`touch ${CANARY}\``, `; touch ${CANARY}`),
+  fc.string({ unit: "grapheme", maxLength: 5 }),
+);
+const GENERATED = fc.sample(
+  fc.array(piece, { maxLength: 8 }).map((parts) => parts.join("").replaceAll("\0", "")),
+  { numRuns: 24, seed: 20261129 },
+);
+const HOSTILE = [...FIXED, ...GENERATED];
 
 const SECRET = "env-value-that-must-stay-off-command-lines";
 
