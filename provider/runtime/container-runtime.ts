@@ -12,6 +12,7 @@ import {
 import type { ComponentSpec } from "../spec/component";
 import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
+import { inspectBatched } from "./inspect-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
@@ -65,14 +66,9 @@ export class ContainerRuntime implements WorkloadRuntime {
     );
   }
 
-  /** The live container, or undefined when there is none by that name. */
-  async inspect(name: string): Promise<LiveWorkload | undefined> {
-    const result = await runPodman(this.transport, podmanInspect([name]));
-    if (result.exitCode !== 0) {
-      if (/no such (container|object)/i.test(result.stderr)) return undefined;
-      ensureSuccess(`podman container inspect ${name}`, result);
-    }
-    return parsePodmanInspect(result.stdout)[0];
+  /** The live container, or undefined when there is none by that name. Batched per node. */
+  inspect(name: string): Promise<LiveWorkload | undefined> {
+    return inspectBatched(this.transport, name);
   }
 
   /** Every container pulumi-mcp manages on this node. */

@@ -27,6 +27,10 @@ function inputs(index: number, image: string) {
   };
 }
 
+function channels(): number {
+  return [...allCounters().values()].reduce((sum, c) => sum + c.channels, 0);
+}
+
 function handshakes(): number {
   return [...allCounters().values()].reduce((sum, c) => sum + c.handshakes, 0);
 }
@@ -56,6 +60,13 @@ describe(`${COUNT} components on one node at once`, () => {
       names.map((_, i) => httpGet(`http://127.0.0.1:${BASE_PORT + i}/version`)),
     );
     expect(new Set(versions)).toEqual(new Set(["v1.0.0"]));
+  });
+
+  it("a refresh of all of them costs one round trip to the node", async () => {
+    const before = channels();
+    const reads = await Promise.all(states.map((state) => provider.read(state.id, state.outs)));
+    expect(reads.every((read) => read.id)).toBe(true);
+    expect(channels() - before).toBe(1);
   });
 
   it("all update at once", async () => {
