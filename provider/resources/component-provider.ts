@@ -5,6 +5,7 @@ import { createWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { checkComponent } from "../spec/check-component";
 import { type ComponentSpec, workloadName } from "../spec/component";
+import { messageOf } from "../spec/message-of";
 import {
   type ComponentState,
   containsUnknown,
@@ -23,7 +24,7 @@ async function about<T>(spec: ComponentSpec, action: string, work: () => Promise
   try {
     return await work();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const where = spec.node.local
       ? "local node"
       : `${spec.node.user}@${spec.node.host}:${spec.node.port}`;
@@ -43,18 +44,6 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     if (containsUnknown(inputs)) return { inputs: news };
     const outcome = checkComponent(inputs);
     if (!outcome.ok) return { inputs: news, failures: outcome.failures };
-    if (outcome.spec.runtime === "unikernel") {
-      return {
-        inputs: news,
-        failures: [
-          {
-            property: "runtime",
-            reason:
-              'runtime = "unikernel": the unikernel runtime is not available in this version of pulumi-mcp yet',
-          },
-        ],
-      };
-    }
     return { inputs: { ...outcome.spec } };
   },
 

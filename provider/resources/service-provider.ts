@@ -5,6 +5,7 @@ import { createWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { settleAll } from "../runtime/parallel";
 import { workloadName } from "../spec/component";
+import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
 import { containsUnknown, inputsOnly, observedSpec } from "./component-state";
 import { withoutUndefined } from "./plain-struct";
@@ -15,10 +16,6 @@ type Bag = Record<string, unknown>;
 
 /** Independent components deploy side by side, this many at a time per service. */
 const PARALLEL_COMPONENTS = 4;
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function serviceId(spec: ServiceSpec): string {
   return workloadId(spec.node, spec.name);

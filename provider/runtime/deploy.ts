@@ -1,5 +1,6 @@
 import { specHash } from "../diff/spec-hash";
 import { type ComponentSpec, workloadName } from "../spec/component";
+import { messageOf } from "../spec/message-of";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 const LOG_TAIL_LINES = 50;
@@ -30,7 +31,7 @@ async function notReadyReason(
     await runtime.checkReady(spec, name);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return messageOf(error);
   }
 }
 
@@ -78,7 +79,7 @@ async function logTail(runtime: WorkloadRuntime, name: string): Promise<string> 
   try {
     return await runtime.logs(name, LOG_TAIL_LINES);
   } catch (error) {
-    return `(log unavailable: ${error instanceof Error ? error.message : String(error)})`;
+    return `(log unavailable: ${messageOf(error)})`;
   }
 }
 
@@ -93,11 +94,11 @@ async function runAndWait(
     return await waitUntilStarted(runtime, name, spec);
   } catch (error) {
     const tail = await logTail(runtime, name);
-    let message = error instanceof Error ? error.message : String(error);
+    let message = messageOf(error);
     try {
       await runtime.remove(name, 0);
     } catch (cleanupError) {
-      const why = cleanupError instanceof Error ? cleanupError.message : String(cleanupError);
+      const why = messageOf(cleanupError);
       message += `\n(and the failed ${name} could not be removed: ${why})`;
     }
     throw new DeployError(message, tail);
@@ -163,13 +164,13 @@ export async function replaceWorkload(
     await runtime.remove(previousName, 0);
     return live;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     try {
       await runtime.remove(name, 0);
       await runtime.rename(previousName, name);
       if (wasServing) await runtime.start(name);
     } catch (rollbackError) {
-      const why = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
+      const why = messageOf(rollbackError);
       throw new DeployError(
         `update of ${name} to ${spec.image} failed and ROLLBACK FAILED (${why}); the previous container may be left as ${previousName}.\n${message}`,
       );

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { Client, type ConnectConfig } from "ssh2";
+import { messageOf } from "../spec/message-of";
 import type { NodeCredentials, NodeTarget } from "../spec/node";
 import { countersFor } from "./counters";
 import { fingerprint, verifyHostKey } from "./host-key";
@@ -105,7 +106,7 @@ function connectOnce(
       client.connect(config);
     } catch (error) {
       // ssh2 throws synchronously for a key it cannot parse (wrong passphrase, garbage).
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       reject(new TransportError(`the private key for ${label} cannot be used: ${message}`, false));
     }
   });
