@@ -30,6 +30,10 @@ export interface ComponentFields {
   memoryMb?: pulumi.Input<number>;
   /** CPUs (container limit, or the VM's vCPUs). */
   vcpus?: pulumi.Input<number>;
+  /** Unikernel only: "auto" (KVM when the node has a usable one, else TCG; the default), "kvm" or "tcg". */
+  accel?: pulumi.Input<"auto" | "kvm" | "tcg">;
+  /** Unikernel only: path of the static ELF inside the image to run, instead of its entrypoint (else cmd[0]). */
+  binary?: pulumi.Input<string>;
   /** Seconds between SIGTERM and SIGKILL on stop; 10 by default. */
   stopTimeout?: pulumi.Input<number>;
   /** Seconds a new workload has to start and stay up; 60 by default. */

@@ -1,12 +1,28 @@
 import type { ComponentSpec } from "../spec/component";
-import { transportFor } from "../transport";
+import { type Transport, transportFor } from "../transport";
 import { ContainerRuntime } from "./container-runtime";
-import type { WorkloadRuntime } from "./types";
+import type { LiveWorkload, WorkloadRuntime } from "./types";
+import { UnikernelRuntime } from "./unikernel-runtime";
 
 export type { LiveWorkload, WorkloadRuntime } from "./types";
 
 /** The runtime a component asks for, on its node. */
 export function runtimeFor(spec: ComponentSpec): WorkloadRuntime {
   const transport = transportFor(spec.node, spec.credentials);
-  return new ContainerRuntime(transport);
+  return spec.runtime === "unikernel"
+    ? new UnikernelRuntime(transport)
+    : new ContainerRuntime(transport);
+}
+
+/**
+ * Every workload pulumi-mcp manages on a node, containers and VMs together
+ * (for refresh and drift), sorted by name. A node without podman or without
+ * any VM simply contributes none of that kind.
+ */
+export async function listAll(transport: Transport): Promise<LiveWorkload[]> {
+  const [containers, vms] = await Promise.all([
+    new ContainerRuntime(transport).list(),
+    new UnikernelRuntime(transport).list(),
+  ]);
+  return [...containers, ...vms].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { applyRuntimeRules } from "./check-unikernel";
 import { type ComponentSpec, componentInputsSchema, ENV_KEY } from "./component";
 import { parseImageRef, unpinnedReason } from "./image-ref";
 import { LIMITS } from "./limits";
@@ -160,5 +161,5 @@ export function checkComponent(input: unknown): CheckOutcome {
     Object.entries(parsed.data.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
   const spec: ComponentSpec = { ...parsed.data, ports: domain.ports, volumes: domain.volumes, env };
-  return { ok: true, spec };
+  return applyRuntimeRules(spec);
 }

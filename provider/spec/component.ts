@@ -15,6 +15,8 @@ export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const RESTART_POLICIES = ["no", "always", "on-failure", "unless-stopped"] as const;
 export const RUNTIMES = ["container", "unikernel"] as const;
+/** How a unikernel VM is accelerated: KVM, QEMU's TCG emulation, or KVM when the node has a usable one. */
+export const ACCELS = ["auto", "kvm", "tcg"] as const;
 
 const nameField = z
   .string()
@@ -46,6 +48,10 @@ export const componentFieldsShape = {
     .max(1024 * 1024)
     .optional(),
   vcpus: z.int().min(1).max(256).optional(),
+  /** Unikernel only: "auto" (default), "kvm" or "tcg". */
+  accel: z.enum(ACCELS).optional(),
+  /** Unikernel only: the ELF inside the image to run, instead of its entrypoint (else cmd[0]). */
+  binary: z.string().max(LIMITS.pathLength).optional(),
   /** Seconds podman waits after SIGTERM before SIGKILL. */
   stopTimeout: z.int().min(0).max(3600).default(10),
   /** Seconds a new container has to reach running and stay up `minUptime`. */
@@ -78,6 +84,8 @@ export interface ComponentSpec {
   network?: string;
   memoryMb?: number;
   vcpus?: number;
+  accel?: (typeof ACCELS)[number];
+  binary?: string;
   stopTimeout: number;
   startTimeout: number;
   minUptime: number;

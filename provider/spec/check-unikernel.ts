@@ -1,0 +1,102 @@
+import type { CheckFailure, CheckOutcome } from "./check-component";
+import type { ComponentSpec } from "./component";
+import { parsePortSpec } from "./port-spec";
+import { showValue } from "./redact";
+import { parseVolumeSpec } from "./volume-spec";
+
+/** A VM's memory when the component names none (ops' own default is far larger). */
+export const DEFAULT_VM_MEMORY_MB = 256;
+export const DEFAULT_VM_VCPUS = 1;
+/** Nanos needs some memory of its own besides the program's. */
+const MIN_VM_MEMORY_MB = 64;
+
+function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  const fail = (property: string, value: unknown, reason: string): void => {
+    failures.push({ property, reason: `${property} = ${showValue(value)}: ${reason}` });
+  };
+  if (spec.user !== undefined) {
+    fail("user", spec.user, "a unikernel runs one program with no users: drop user");
+  }
+  if (spec.network !== undefined) {
+    fail(
+      "network",
+      spec.network,
+      "a unikernel VM uses QEMU's user-mode networking with port forwards; podman networks do not apply",
+    );
+  }
+  for (const [index, text] of spec.ports.entries()) {
+    const port = parsePortSpec(text);
+    if (typeof port !== "string" && port.hostIp.includes(":")) {
+      fail(
+        `ports[${index}]`,
+        text,
+        "QEMU's user-mode networking forwards IPv4 host addresses only (use 127.0.0.1 or another IPv4 address)",
+      );
+    }
+  }
+  for (const [index, text] of spec.volumes.entries()) {
+    const volume = parseVolumeSpec(text);
+    if (typeof volume === "string") continue;
+    const labels = volume.options.filter((option) => option === "z" || option === "Z");
+    if (labels.length > 0) {
+      fail(
+        `volumes[${index}]`,
+        text,
+        `SELinux relabelling (${labels.join(",")}) does not apply to a 9p share into a VM: drop it`,
+      );
+    }
+    if (volume.containerPath === "/") {
+      fail(`volumes[${index}]`, text, "a 9p share cannot be mounted over the guest's root");
+    }
+  }
+  if (spec.memoryMb !== undefined && spec.memoryMb < MIN_VM_MEMORY_MB) {
+    fail("memoryMb", spec.memoryMb, `a unikernel VM needs at least ${MIN_VM_MEMORY_MB} MiB`);
+  }
+  if (spec.binary !== undefined) {
+    if (!spec.binary.startsWith("/") || spec.binary.split("/").includes("..")) {
+      fail("binary", spec.binary, "must be an absolute path inside the image, without ..");
+    } else if (spec.binary.includes("\0") || spec.binary.includes("\n")) {
+      fail("binary", spec.binary, "contains a NUL byte or a newline");
+    }
+  }
+  return failures;
+}
+
+/**
+ * The rules only one runtime has, applied after the common checks: unikernel
+ * inputs that a VM cannot honour are refused by name rather than dropped, the
+ * VM's memory, vCPUs and acceleration get their defaults (so an omitted
+ * default and an explicit one give equal specs), and the unikernel-only
+ * fields are refused on containers.
+ *
+ * Volumes are 9p shares the guest mounts at the container path (QEMU
+ * `-virtfs`, ops' `%N` mounts); `ro` makes QEMU refuse writes. `restart`
+ * other than "no" reboots the VM when its program exits non-zero (ops'
+ * RebootOnExit): a VM whose program exits 0 stays down.
+ */
+export function applyRuntimeRules(spec: ComponentSpec): CheckOutcome {
+  if (spec.runtime !== "unikernel") {
+    const failures: CheckFailure[] = [];
+    for (const field of ["accel", "binary"] as const) {
+      if (spec[field] !== undefined) {
+        failures.push({
+          property: field,
+          reason: `${field} = ${showValue(spec[field])}: only applies to runtime "unikernel"`,
+        });
+      }
+    }
+    return failures.length > 0 ? { ok: false, failures } : { ok: true, spec };
+  }
+  const failures = unikernelFailures(spec);
+  if (failures.length > 0) return { ok: false, failures };
+  return {
+    ok: true,
+    spec: {
+      ...spec,
+      memoryMb: spec.memoryMb ?? DEFAULT_VM_MEMORY_MB,
+      vcpus: spec.vcpus ?? DEFAULT_VM_VCPUS,
+      accel: spec.accel ?? "auto",
+    },
+  };
+}
