@@ -5,6 +5,7 @@
 // calls go to the program's own stderr, and nothing asks the engine for a root resource.
 
 import { spawn } from "node:child_process";
+import * as path from "node:path";
 import { childEnv } from "../harness/child-env";
 
 export interface ProgramRunOptions {
@@ -32,6 +33,8 @@ export interface ProgramExit {
 }
 
 const RUN_SCRIPT = "@pulumi/pulumi/cmd/run/index.js";
+/** A workaround for a Node bug that makes a failed registration take ~16 s to print. */
+const PROGRAM_PRELOAD = path.join(__dirname, "program-preload.js");
 
 export function runProgram(options: ProgramRunOptions): Promise<ProgramExit> {
   // The SDK the program itself resolves, as the language host does.
@@ -39,6 +42,8 @@ export function runProgram(options: ProgramRunOptions): Promise<ProgramExit> {
   // No exit-with-parent preload here (unlike the provider process): an open stdin would keep the
   // program's event loop alive, and the SDK waits for an empty loop before it signals shutdown.
   const args = [
+    "--require",
+    PROGRAM_PRELOAD,
     script,
     `--monitor=${options.monitorAddress}`,
     "--project",

@@ -98,16 +98,20 @@ export async function startResourceMonitor(handlers: MonitorHandlers): Promise<R
       error ? reject(error) : resolve(bound),
     );
   });
+  let closed: Promise<void> | undefined;
   return {
     address: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    // Idempotent. Waits up to a second for calls in flight, then cuts every connection.
+    close() {
+      closed ??= new Promise<void>((resolve) => {
         server.tryShutdown(() => resolve());
         setTimeout(() => {
           server.forceShutdown();
           resolve();
-        }, 2_000).unref();
-      }),
+        }, 1_000).unref();
+      });
+      return closed;
+    },
   };
 }
 

@@ -118,7 +118,9 @@ async function deploy(ctx: RunContext, old: StackState): Promise<void> {
   }
   const exit = ctx.program;
   if (exit.timedOut) {
-    throw new Error(`the program did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS}ms`);
+    throw new Error(
+      `the program did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS}ms`,
+    );
   }
   if (exit.code !== 0) {
     throw new Error(`the program exited with ${exit.code ?? exit.signal}`);

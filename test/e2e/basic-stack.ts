@@ -1,0 +1,92 @@
+// TEST ONLY (e2e). examples/basic as a stack on the loopback test node, run through the test
+// engine (test/engine): its config, a runner that watches the provider's SSH use, and checks on
+// what the state file holds.
+
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { prepareProgram, type RunSummary, runPulumi } from "../engine";
+import type { ConfigValue, Operation } from "../engine/types";
+import type { TestNodes } from "../integration/test-nodes";
+
+export const CONTAINER = "hello-web";
+export const HTTP_PORT = 18494;
+/** The example's volume: host data the node keeps across deploys (never deleted). */
+export const VOLUME_DIR = "/srv/hello";
+
+const COUNTERS_PRELOAD = path.join(__dirname, "provider-counters-preload.js");
+
+export interface BasicStack {
+  programDir: string;
+  stateFile: string;
+  run(operation: Operation, config?: Record<string, ConfigValue>): Promise<BasicRun>;
+}
+
+export interface BasicRun {
+  summary: RunSummary;
+  /** SSH handshakes the provider process made during the run (all nodes). */
+  handshakes: number;
+}
+
+export function prepareBasicStack(nodes: TestNodes): BasicStack {
+  const program = prepareProgram({ example: "examples/basic", name: "e2e-basic" });
+  const stateFile = path.join(program.dir, ".pulumi-test-engine", "e2e.json");
+  const baseConfig: Record<string, ConfigValue> = {
+    host: nodes.node.host,
+    port: nodes.node.port,
+    user: nodes.node.user,
+    hostKey: nodes.node.hostKeyFingerprint,
+    sshKey: { secret: readFileSync(nodes.node.privateKeyPath, "utf8") },
+    image: nodes.images.v1,
+    httpPort: HTTP_PORT,
+  };
+  return {
+    programDir: program.dir,
+    stateFile,
+    async run(operation, config = {}) {
+      const summary = await runPulumi({
+        programDir: program.dir,
+        project: program.project,
+        stack: "e2e",
+        config: { ...baseConfig, ...config },
+        stateFile,
+        operation,
+        providerEnv: { PULUMI_MCP_TRACE: "1", NODE_OPTIONS: `--require ${COUNTERS_PRELOAD}` },
+        timeoutMs: 90_000,
+      });
+      return { summary, handshakes: handshakesIn(summary.providerStderr) };
+    },
+  };
+}
+
+/** Sum of `handshakes` over the counters line the preload prints; 0 if no provider ran. */
+export function handshakesIn(providerStderr: string): number {
+  const line = /^pulumi-mcp counters (.*)$/m.exec(providerStderr)?.[1];
+  if (line === undefined) {
+    if (providerStderr.includes("counters unavailable")) throw new Error(providerStderr);
+    return 0;
+  }
+  const counters = JSON.parse(line) as Record<string, { handshakes: number }>;
+  return Object.values(counters).reduce((sum, c) => sum + c.handshakes, 0);
+}
+
+/** The step for the component, which every run of examples/basic has exactly one of. */
+export function webStep(summary: RunSummary) {
+  const steps = summary.resources.filter((r) => r.name === CONTAINER);
+  if (steps.length !== 1)
+    throw new Error(`expected one ${CONTAINER} step: ${JSON.stringify(steps)}`);
+  const [step] = steps;
+  if (!step) throw new Error("unreachable");
+  return step;
+}
+
+/** Lines of the private key's body that would show up if it were stored in plain text. */
+export function privateKeyFragments(privateKeyPath: string): string[] {
+  const lines = readFileSync(privateKeyPath, "utf8").split("\n");
+  return lines.filter((line) => line.length >= 20 && !line.startsWith("-----"));
+}
+
+/** "Accepted publickey" lines in the test sshd's log (shared with any other test running). */
+export function sshdLogins(nodes: TestNodes): number {
+  const log = readFileSync(path.join(nodes.stateDir, "ssh", "sshd.log"), "utf8");
+  return log.split("\n").filter((line) => line.includes("Accepted publickey")).length;
+}
