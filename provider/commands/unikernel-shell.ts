@@ -139,7 +139,7 @@ ls -1t | tail -n +$((keep + 1)) | while IFS= read -r entry; do
     case \${img##*/} in pulumi-mcp-*) rm -f -- "$img" ;; esac
     rm -f -- "$entry" "\${entry%.path}.json"
     ;;
-  *.json) ;;
+  *.json) [ -e "\${entry%.json}.path" ] || rm -f -- "$entry" ;;
   *) rm -rf -- "$entry" ;;
   esac
 done
@@ -307,12 +307,11 @@ export function tailConsole(dir: string, lines: number): string[] {
  */
 export const PORT_PROBE = `use strict; use warnings; use IO::Socket::IP; use IO::Select;
 my ($host, $port, $timeout) = @ARGV;
-$SIG{ALRM} = sub { print STDERR "no answer within \${timeout}s\\n"; exit 1 };
-alarm $timeout;
-my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => 'tcp')
+my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => 'tcp', Timeout => $timeout)
   or do { print STDERR "cannot connect: $@\\n"; exit 1 };
 $s->autoflush(1);
-print $s "GET / HTTP/1.0\\r\\nHost: $host\\r\\n\\r\\n";
+syswrite($s, "GET / HTTP/1.0\\r\\nHost: $host\\r\\n\\r\\n");
+if (!IO::Select->new($s)->can_read($timeout)) { print STDERR "no answer within \${timeout}s\\n"; exit 1 }
 my $n = sysread($s, my $buf, 64);
 if (defined $n && $n > 0) { exit 0 }
 print STDERR "connection closed without an answer\\n";

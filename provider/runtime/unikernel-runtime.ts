@@ -43,8 +43,8 @@ import {
 } from "./unikernel-image";
 import { parseVmStatus, type VmRecord, type VmStatus, vmToLive } from "./unikernel-state";
 
-/** How long one readiness probe waits for an answer. */
-const PROBE_TIMEOUT_SECONDS = 1;
+/** How long one readiness probe waits to connect, and then for an answer. */
+const PROBE_TIMEOUT_SECONDS = 0.5;
 /** Extracted ELFs and built images kept per node (most recently used first). */
 const CACHE_ENTRIES = 8;
 
@@ -57,6 +57,8 @@ export interface DeployPhases {
   imageCached: boolean;
   /** From the start of `run` until QEMU was daemonised. */
   startMs: number;
+  /** When QEMU was daemonised (epoch ms): the guest boots from here. */
+  bootedAt: number;
   accel: "kvm" | "tcg";
   accelReason: string;
 }
@@ -244,6 +246,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
       buildMs,
       imageCached: image.cached,
       startMs: Date.now() - started,
+      bootedAt: Date.now(),
       accel: accel.accel,
       accelReason: accel.reason,
     };
@@ -340,7 +343,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
   /**
    * Ready when every forwarded TCP port answers a request with bytes: QEMU
    * accepts a forwarded connection before the guest listens, so a connect
-   * alone proves nothing. Each try waits at most a second.
+   * alone proves nothing. Each try waits at most half a second for each.
    */
   async checkReady(spec: ComponentSpec, _name: string): Promise<void> {
     for (const text of spec.ports) {

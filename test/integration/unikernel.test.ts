@@ -1,0 +1,332 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listAll } from "../../provider/runtime";
+import { nodeCapabilities } from "../../provider/runtime/node-capabilities";
+import { unikernelPaths } from "../../provider/runtime/unikernel-image";
+import {
+  type DeployPhases,
+  lastDeployPhases,
+  UnikernelRuntime,
+} from "../../provider/runtime/unikernel-runtime";
+import { VM_LABELS } from "../../provider/runtime/unikernel-state";
+import { checkComponent } from "../../provider/spec/check-component";
+import { closeAllConnections, type Transport, transportFor } from "../../provider/transport";
+import { failureOf } from "./failure-of";
+import { checked, create, provider, update } from "./provider-calls";
+import { httpGet, loadTestNodes, podman, sshNodeInputs } from "./test-nodes";
+
+const nodes = loadTestNodes();
+const REPO = resolve(__dirname, "../..");
+
+/** What test/fixtures/unikernel/setup.sh wrote. */
+interface UnikernelFixtures {
+  images: { v1: string; v2: string; neverListens: string };
+  buildLog: string;
+  accel: "kvm" | "tcg";
+  accelReason: string;
+  kernels: { fast: string; ninep: string };
+}
+
+// Idempotent and fast once done (a cold machine takes a few minutes: .ci/run calls it first).
+execFileSync("bash", [`${REPO}/test/fixtures/unikernel/setup.sh`, "up"], {
+  stdio: ["ignore", "ignore", "inherit"],
+  timeout: 600_000,
+});
+const uni = JSON.parse(
+  readFileSync(`${nodes.stateDir}/unikernel.json`, "utf8"),
+) as UnikernelFixtures;
+
+const SERVICE = "unitest";
+const WEB = `${SERVICE}-web`;
+const VOL = `${SERVICE}-vol`;
+const API = `${SERVICE}-api`;
+const WEB_PORT = 18421;
+const API_PORT = 18422;
+const VOL_PORT = 18423;
+const volumeDir = `${nodes.stateDir}/volumes/unikernel`;
+
+function webInputs(image: string, extra: Record<string, unknown> = {}) {
+  return {
+    ...sshNodeInputs(nodes),
+    service: SERVICE,
+    name: "web",
+    runtime: "unikernel",
+    accel: uni.accel,
+    image,
+    ports: [`127.0.0.1:${WEB_PORT}:8080`],
+    env: { GREETING: "hello 'unikernel' world", EMPTY: "" },
+    cmd: ["--flag", "two words"],
+    stopTimeout: 2,
+    minUptime: 0,
+    startTimeout: 40,
+    ...extra,
+  };
+}
+
+function transport(): Transport {
+  const outcome = checkComponent(webInputs(uni.images.v1));
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
+  return transportFor(outcome.spec.node, outcome.spec.credentials);
+}
+
+async function vmsDir(): Promise<string> {
+  return unikernelPaths((await nodeCapabilities(transport())).home).vms;
+}
+
+/** VM state directories of this test's service. */
+async function ourVmDirs(): Promise<string[]> {
+  const dir = await vmsDir();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.startsWith(`${SERVICE}-`))
+    .sort();
+}
+
+function builds(): number {
+  if (!existsSync(uni.buildLog)) return 0;
+  return readFileSync(uni.buildLog, "utf8").split("\n").filter(Boolean).length;
+}
+
+/** QEMU processes whose command line mentions this path. */
+function qemuProcessesFor(path: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.startsWith("qemu-system-x86_64\0") && cmdline.includes(path)) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves to the error code of a TCP connect (or "connected"). */
+function connectOutcome(host: string, port: number): Promise<string> {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(2_000);
+    socket.once("connect", () => {
+      socket.destroy();
+      done("connected");
+    });
+    socket.once("timeout", () => {
+      socket.destroy();
+      done("timeout");
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+  });
+}
+
+const figures: string[] = [];
+
+function report(label: string, startedAt: number, phases: DeployPhases | undefined): void {
+  if (!phases) throw new Error(`no deploy phases recorded for ${label}`);
+  const now = Date.now();
+  figures.push(
+    `${label}: ${now - startedAt} ms in all; pull ${phases.pullMs}, ELF extraction ${phases.extractMs}${phases.elfCached ? " (cached)" : ""}, ops build ${phases.buildMs}${phases.imageCached ? " (cached)" : ""}, QEMU start to a serving, ready VM ${now - phases.bootedAt} (${phases.accel})`,
+  );
+}
+
+async function cleanup(): Promise<void> {
+  const runtime = new UnikernelRuntime(transport());
+  for (const name of [WEB, `${WEB}-previous`, VOL, `${VOL}-previous`]) {
+    await runtime.remove(name, 0);
+  }
+  podman("rm", "--force", "--time", "0", API);
+}
+
+describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops stand-in`, () => {
+  let id = "";
+  let state: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    console.log(
+      `[unikernel] QEMU acceleration for these tests: ${uni.accel} — ${uni.accelReason}\n[unikernel] stand-in kernels: ${uni.kernels.fast} (no volumes), ${uni.kernels.ninep} (9p volumes)`,
+    );
+    await cleanup();
+    // Cold caches, so the first deploy's figures include ELF extraction and ops build.
+    const paths = unikernelPaths((await nodeCapabilities(transport())).home);
+    rmSync(paths.elfCache, { recursive: true, force: true });
+    rmSync(paths.builds, { recursive: true, force: true });
+    rmSync(volumeDir, { recursive: true, force: true });
+    mkdirSync(volumeDir, { recursive: true });
+    writeFileSync(`${volumeDir}/keep.txt`, "data that must survive\n");
+  });
+
+  afterAll(async () => {
+    await cleanup();
+    await closeAllConnections();
+    console.log(`[unikernel] figures:\n  ${figures.join("\n  ")}`);
+  });
+
+  it("create → serves HTTP through its forwarded port on the address given, and not on other interfaces", async () => {
+    const started = Date.now();
+    const result = await create(webInputs(uni.images.v1));
+    report("first deploy (cold caches)", started, lastDeployPhases.get(WEB));
+    expect(lastDeployPhases.get(WEB)).toMatchObject({ elfCached: false, imageCached: false });
+    id = result.id;
+    state = result.outs;
+    expect(state).toMatchObject({ containerName: WEB, version: "v1.0.0", state: "running" });
+    const url = `http://127.0.0.1:${WEB_PORT}`;
+    expect(await httpGet(`${url}/version`)).toBe("v1.0.0");
+    // Args are cmd (the entrypoint is the program, argv[0]); env values arrive verbatim.
+    expect(await httpGet(`${url}/argc`)).toBe("2");
+    expect(await httpGet(`${url}/args/2`)).toBe("two words");
+    expect(await httpGet(`${url}/env/GREETING`)).toBe("hello 'unikernel' world");
+    // Only 127.0.0.1 listens: another loopback address of this machine is refused.
+    const listeners = execFileSync("ss", ["-Hltn", `sport = :${WEB_PORT}`], { encoding: "utf8" });
+    expect(listeners.trim().split(/\s+/)[3]).toBe(`127.0.0.1:${WEB_PORT}`);
+    expect(await connectOutcome("127.0.0.2", WEB_PORT)).toBe("ECONNREFUSED");
+  });
+
+  it("a redeploy of the same image digest neither extracts nor builds again", async () => {
+    const before = builds();
+    const started = Date.now();
+    state = await update(id, state, webInputs(uni.images.v1, { memoryMb: 192 }));
+    report("redeploy, same digest", started, lastDeployPhases.get(WEB));
+    expect(lastDeployPhases.get(WEB)).toMatchObject({ elfCached: true, imageCached: true });
+    expect(builds()).toBe(before);
+    expect(await httpGet(`http://127.0.0.1:${WEB_PORT}/version`)).toBe("v1.0.0");
+  });
+
+  it("tag bump → the new VM serves, the old VM and its state are gone", async () => {
+    const runtime = new UnikernelRuntime(transport());
+    const old = await runtime.inspect(WEB);
+    const oldPid = Number(old?.labels[VM_LABELS.pid]);
+    expect(oldPid).toBeGreaterThan(0);
+    const news = await checked(webInputs(uni.images.v2, { memoryMb: 192 }));
+    const diff = await provider.diff(id, state, news);
+    expect(diff).toMatchObject({ changes: true });
+    expect(diff.replaces ?? []).toEqual([]);
+    const started = Date.now();
+    state = await update(id, state, webInputs(uni.images.v2, { memoryMb: 192 }));
+    report("tag bump (new digest)", started, lastDeployPhases.get(WEB));
+    expect(state).toMatchObject({ version: "v2.0.0", state: "running" });
+    expect(await httpGet(`http://127.0.0.1:${WEB_PORT}/version`)).toBe("v2.0.0");
+    expect(alive(oldPid)).toBe(false);
+    expect(await ourVmDirs()).toEqual([WEB]);
+    const now = await runtime.inspect(WEB);
+    expect(now?.labels[VM_LABELS.pid]).not.toBe(String(oldPid));
+  });
+
+  it("a version whose service never listens → rolled back with the console tail, the old VM still serves", async () => {
+    const { message } = await failureOf(
+      update(id, state, webInputs(uni.images.neverListens, { memoryMb: 192, startTimeout: 12 })),
+    );
+    expect(message).toContain("rolled back");
+    expect(message).toMatch(/does not answer/);
+    expect(message).toContain("mcp-test-uni v3.0.0 starting: this version never listens");
+    expect(await httpGet(`http://127.0.0.1:${WEB_PORT}/version`, 40_000)).toBe("v2.0.0");
+    expect(await ourVmDirs()).toEqual([WEB]);
+  });
+
+  it("read reports what runs, and it diffs clean against the same inputs", async () => {
+    const read = await provider.read(id, state);
+    expect(read.props).toMatchObject({
+      image: uni.images.v2,
+      version: "v2.0.0",
+      state: "running",
+      runtime: "unikernel",
+      ports: [`127.0.0.1:${WEB_PORT}:8080/tcp`],
+      cmd: ["--flag", "two words"],
+      env: { GREETING: "hello 'unikernel' world", EMPTY: "" },
+    });
+    const diff = await provider.diff(
+      id,
+      read.props as Record<string, unknown>,
+      await checked(webInputs(uni.images.v2, { memoryMb: 192 })),
+    );
+    expect(diff.changes).toBe(false);
+  });
+
+  it("containers and VMs of one service on one node are listed together", async () => {
+    const api = await create({
+      ...sshNodeInputs(nodes),
+      service: SERVICE,
+      name: "api",
+      image: nodes.images.v1,
+      ports: [`127.0.0.1:${API_PORT}:8080`],
+      stopTimeout: 1,
+      minUptime: 0,
+      startTimeout: 20,
+    });
+    try {
+      const ours = (await listAll(transport())).filter(
+        (live) => live.labels["io.pulumi-mcp.service"] === SERVICE,
+      );
+      expect(ours.map((live) => [live.name, live.runtime, live.state])).toEqual([
+        [API, "container", "running"],
+        [WEB, "unikernel", "running"],
+      ]);
+    } finally {
+      await provider.delete(api.id, api.outs);
+    }
+  });
+
+  it("qemu killed out of band → read reports it not running", async () => {
+    const live = await new UnikernelRuntime(transport()).inspect(WEB);
+    const pid = Number(live?.labels[VM_LABELS.pid]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, "SIGKILL");
+    for (let i = 0; i < 50 && alive(pid); i += 1) await new Promise((r) => setTimeout(r, 100));
+    const read = await provider.read(id, state);
+    expect(read.id).toBe(id);
+    expect(read.props).toMatchObject({ state: "exited" });
+    // The next update boots it again in place.
+    await provider.delete(id, state);
+    expect(await ourVmDirs()).toEqual([]);
+  });
+
+  it("volumes are 9p shares at the container path; delete → no qemu process, no state directory, volume data intact", async () => {
+    const inputs = {
+      ...webInputs(uni.images.v1),
+      name: "vol",
+      ports: [`127.0.0.1:${VOL_PORT}:8080`],
+      volumes: [`${volumeDir}:/data`],
+      env: { BOOT_LOG: "/data/boots.log" },
+    };
+    const started = Date.now();
+    const result = await create(inputs);
+    report("first deploy with a 9p volume", started, lastDeployPhases.get(VOL));
+    const url = `http://127.0.0.1:${VOL_PORT}`;
+    expect(await httpGet(`${url}/file/data/keep.txt`)).toBe("data that must survive\n");
+    expect(readFileSync(`${volumeDir}/boots.log`, "utf8")).toBe("booted v1.0.0\n");
+    const dir = `${await vmsDir()}/${VOL}`;
+    expect(qemuProcessesFor(dir).length).toBe(1);
+
+    await provider.delete(result.id, result.outs);
+    expect(qemuProcessesFor(dir).filter(alive)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    expect(readFileSync(`${volumeDir}/keep.txt`, "utf8")).toBe("data that must survive\n");
+    expect(readFileSync(`${volumeDir}/boots.log`, "utf8")).toBe("booted v1.0.0\n");
+    // Deleting what is already gone is not an error.
+    await provider.delete(result.id, result.outs);
+  });
+
+  it.skipIf(uni.accel === "kvm")(
+    'accel "kvm" on a node whose KVM does not work → a clear error before anything is touched',
+    async () => {
+      const { message } = await failureOf(
+        create({ ...webInputs(uni.images.v1), name: "kvm", accel: "kvm" }),
+      );
+      expect(message).toMatch(/accel "kvm" asked for, but KVM is not usable on node/);
+      expect(await ourVmDirs()).toEqual([]);
+    },
+  );
+});
