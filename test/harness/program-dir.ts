@@ -30,6 +30,11 @@ export async function createProgramDir(options: ProgramDirOptions = {}): Promise
   const dir = await mkdtemp(path.join(options.parent ?? os.tmpdir(), "pulumi-mcp-program-"));
   const modules = path.join(dir, "node_modules");
   await mkdir(modules);
+  // A project of its own, as every real program is: its package scope ends here.
+  await writeFile(
+    path.join(dir, "package.json"),
+    `${JSON.stringify({ name: path.basename(dir).toLowerCase(), private: true })}\n`,
+  );
   for (const name of options.links ?? ["@pulumi"]) {
     await mkdir(path.dirname(path.join(modules, name)), { recursive: true });
     await symlink(path.join(REPO_ROOT, "node_modules", name), path.join(modules, name), "dir");

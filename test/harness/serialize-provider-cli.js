@@ -26,9 +26,14 @@ function fail(err) {
 process.on("unhandledRejection", fail);
 process.on("uncaughtException", fail);
 
+// Resolve as the program itself would: from its own directory and package scope. (Resolving
+// from this file would let a package.json with "exports" up the tree self-reference.)
+const { createRequire } = require("node:module");
+const programRequire = createRequire(path.join(process.cwd(), "package.json"));
+
 function fromCwd(spec) {
   const request = spec.startsWith(".") || path.isAbsolute(spec) ? path.resolve(spec) : spec;
-  return require.resolve(request, { paths: [process.cwd()] });
+  return programRequire.resolve(request);
 }
 
 function loadProvider(moduleSpec, exportName) {
