@@ -2,7 +2,7 @@
 // engine (test/engine): its config, a runner that watches the provider's SSH use, and checks on
 // what the state file holds.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { prepareProgram, type RunSummary, runPulumi } from "../engine";
 import type { ConfigValue, Operation } from "../engine/types";
@@ -30,6 +30,8 @@ export interface BasicRun {
 export function prepareBasicStack(nodes: TestNodes): BasicStack {
   const program = prepareProgram({ example: "examples/basic", name: "e2e-basic" });
   const stateFile = path.join(program.dir, ".pulumi-test-engine", "e2e.json");
+  // A fresh stack each time: whatever an earlier, interrupted run left is removed by the caller.
+  rmSync(stateFile, { force: true });
   const baseConfig: Record<string, ConfigValue> = {
     host: nodes.node.host,
     port: nodes.node.port,

@@ -6,6 +6,7 @@
 
 import type { DiffResult, DynamicProviderClient } from "../harness/dynamic-provider-process";
 import { DynamicProviderError } from "../harness/provider-error";
+import { deleteOrder } from "./dependency-order";
 import { diffProperties, type PropertyChange } from "./property-diff";
 import { markSecrets, type PropertyMap, plain } from "./property-values";
 import { callProvider, providerFailure } from "./provider-call";
@@ -87,7 +88,7 @@ export class Deployment {
 
   /** After a clean exit: delete what is no longer declared, dependents first. */
   async finish(): Promise<void> {
-    for (const r of [...this.options.old.resources].reverse()) {
+    for (const r of deleteOrder(this.options.old.resources)) {
       const undeclared = !r.pendingDelete && !this.seen.has(r.urn);
       if (!undeclared && !r.pendingDelete && !this.replacedOlds.has(r)) continue;
       if (this.gone.has(r)) continue;

@@ -1,7 +1,7 @@
 // TEST ENGINE — not shipped. `pulumi destroy` without the program: Delete(id, prior outputs) for
-// every resource in state, dependents first (the state is in dependency order, so in reverse),
-// one at a time. A failed delete stops the run; what is left stays in state.
+// every resource in state, dependents first, one at a time. A failed delete stops the run; what is left stays in state.
 
+import { deleteOrder } from "./dependency-order";
 import { plain } from "./property-values";
 import { callProvider } from "./provider-call";
 import type { ProviderSession } from "./provider-session";
@@ -17,7 +17,7 @@ export async function destroyState(
   checkpoint: (state: StackState) => void,
 ): Promise<StackState> {
   let resources = [...state.resources];
-  for (const r of [...state.resources].reverse()) {
+  for (const r of deleteOrder(state.resources)) {
     const s: ResourceStep = {
       urn: r.urn,
       ...urnParts(r.urn),
