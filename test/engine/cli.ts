@@ -141,7 +141,11 @@ async function main(): Promise<void> {
     process.stdout.write(formatPreview(summary));
     process.stderr.write(`[test engine] done in ${(summary.durationMs / 1000).toFixed(1)}s\n`);
   } catch (error) {
-    if (error instanceof EngineRunError) process.stdout.write(formatPreview(error.summary));
+    if (error instanceof EngineRunError) {
+      process.stdout.write(formatPreview(error.summary));
+      const providerLog = error.summary.providerStderr.trim().split("\n").slice(-20).join("\n");
+      if (providerLog) process.stderr.write(`provider stderr (last lines):\n${providerLog}\n`);
+    }
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   }
