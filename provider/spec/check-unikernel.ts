@@ -9,12 +9,25 @@ export const DEFAULT_VM_MEMORY_MB = 256;
 export const DEFAULT_VM_VCPUS = 1;
 /** Nanos needs some memory of its own besides the program's. */
 const MIN_VM_MEMORY_MB = 64;
+/**
+ * A VM's QMP socket lives in its state directory (~/.pulumi-mcp/unikernel/vms/
+ * <service>-<name>[-previous]/qmp.sock), and a unix socket path holds at most
+ * 107 bytes: long workload names would not boot.
+ */
+export const MAX_VM_NAME_LENGTH = 48;
 
 function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const fail = (property: string, value: unknown, reason: string): void => {
     failures.push({ property, reason: `${property} = ${showValue(value)}: ${reason}` });
   };
+  const name = `${spec.service}-${spec.name}`;
+  if (name.length > MAX_VM_NAME_LENGTH) {
+    failures.push({
+      property: "name",
+      reason: `service and name together (${JSON.stringify(name)}, ${name.length} characters) are longer than ${MAX_VM_NAME_LENGTH}: a VM's QMP socket path would pass the 107-byte limit of unix sockets`,
+    });
+  }
   if (spec.user !== undefined) {
     fail("user", spec.user, "a unikernel runs one program with no users: drop user");
   }

@@ -161,9 +161,16 @@ describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops st
     );
     await cleanup();
     // Cold caches, so the first deploy's figures include ELF extraction and ops build.
-    const paths = unikernelPaths((await nodeCapabilities(transport())).home);
+    const home = (await nodeCapabilities(transport())).home;
+    const paths = unikernelPaths(home);
     rmSync(paths.elfCache, { recursive: true, force: true });
     rmSync(paths.builds, { recursive: true, force: true });
+    const opsImages = `${home}/.ops/images`;
+    if (existsSync(opsImages)) {
+      for (const file of readdirSync(opsImages)) {
+        if (file.startsWith("pulumi-mcp-")) rmSync(`${opsImages}/${file}`, { force: true });
+      }
+    }
     rmSync(volumeDir, { recursive: true, force: true });
     mkdirSync(volumeDir, { recursive: true });
     writeFileSync(`${volumeDir}/keep.txt`, "data that must survive\n");
@@ -227,7 +234,7 @@ describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops st
 
   it("a version whose service never listens → rolled back with the console tail, the old VM still serves", async () => {
     const { message } = await failureOf(
-      update(id, state, webInputs(uni.images.neverListens, { memoryMb: 192, startTimeout: 12 })),
+      update(id, state, webInputs(uni.images.neverListens, { memoryMb: 192, startTimeout: 15 })),
     );
     expect(message).toContain("rolled back");
     expect(message).toMatch(/does not answer/);

@@ -279,6 +279,8 @@ describe("unikernel checks", () => {
     expect(bad.ok).toBe(false);
     const properties = bad.ok ? [] : bad.failures.map((failure) => failure.property).sort();
     expect(properties).toEqual(["network", "ports[0]", "user", "volumes[0]"]);
+    const long = checkComponent(validInputs({ runtime: "unikernel", name: "a".repeat(60) }));
+    expect(long.ok ? [] : long.failures.map((failure) => failure.property)).toEqual(["name"]);
     const container = checkComponent(validInputs({ accel: "kvm" }));
     expect(container.ok).toBe(false);
   });
