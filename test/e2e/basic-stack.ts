@@ -55,17 +55,23 @@ export function prepareBasicStack(nodes: TestNodes): BasicStack {
         providerEnv: { PULUMI_MCP_TRACE: "1", NODE_OPTIONS: `--require ${COUNTERS_PRELOAD}` },
         timeoutMs: 90_000,
       });
-      return { summary, handshakes: handshakesIn(summary.providerStderr) };
+      return { summary, handshakes: handshakesIn(summary.providerStderr, program.dir) };
     },
   };
 }
 
-/** Sum of `handshakes` over the counters line the preload prints; 0 if no provider ran. */
-export function handshakesIn(providerStderr: string): number {
-  const line = /^pulumi-mcp counters (.*)$/m.exec(providerStderr)?.[1];
-  if (line === undefined) {
-    if (providerStderr.includes("counters unavailable")) throw new Error(providerStderr);
-    return 0;
+/**
+ * Sum of `handshakes` over the counters line the preload prints, after checking that it read the
+ * counters of the pulumi-mcp copy installed in the program (the one the provider runs).
+ */
+export function handshakesIn(providerStderr: string, programDir: string): number {
+  const module = /^pulumi-mcp counters module (.*)$/m.exec(providerStderr)?.[1];
+  const line = /^pulumi-mcp counters (\{.*)$/m.exec(providerStderr)?.[1];
+  if (module === undefined || line === undefined) {
+    throw new Error(`the provider process printed no counters:\n${providerStderr}`);
+  }
+  if (!module.startsWith(path.join(programDir, "node_modules", "pulumi-mcp"))) {
+    throw new Error(`counters came from ${module}, not the program's pulumi-mcp`);
   }
   const counters = JSON.parse(line) as Record<string, { handshakes: number }>;
   return Object.values(counters).reduce((sum, c) => sum + c.handshakes, 0);

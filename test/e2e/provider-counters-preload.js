@@ -5,11 +5,18 @@
 // closes its pooled SSH connections (so PULUMI_MCP_TRACE=1 prints its own lines too) and exits.
 // An empty object means the process never opened an SSH connection. Not something Pulumi does.
 
+const { createRequire } = require("node:module");
+const path = require("node:path");
+
 process.once("SIGTERM", () => {
   let transport;
   try {
-    const entry = require.resolve("pulumi-mcp/dist/transport/index.js", { paths: [process.cwd()] });
-    transport = require(entry);
+    // From the program's own package scope, as the provider resolved it (resolving from this
+    // file would self-reference the repository's package.json "exports" and load another copy).
+    const programRequire = createRequire(path.join(process.cwd(), "package.json"));
+    const entry = programRequire.resolve("pulumi-mcp/dist/transport/index.js");
+    process.stderr.write(`pulumi-mcp counters module ${entry}\n`);
+    transport = programRequire(entry);
   } catch (error) {
     process.stderr.write(`pulumi-mcp counters unavailable: ${error.message}\n`);
     process.exit(0);

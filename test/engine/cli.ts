@@ -7,6 +7,7 @@
 // --example copies the example to .test-nodes/programs/<name> and installs pulumi-mcp from
 // `npm pack` (prepare-program.ts). --test-node fills host, port, user, hostKey, sshKey (secret)
 // and image (v1) from .test-nodes/env.json (written by `bash test/fixtures/nodes.sh up`).
+// Pulumi.<stack>.yaml in the program dir is read like the CLI does (stack-file.ts).
 // --config-file is JSON: { "key": "value" | 1 | true | { "secret": "…" } | { "secretFile": "path" } }.
 // State: --state, else <program>/.pulumi-test-engine/<stack>.json (AES key beside it).
 
@@ -16,6 +17,7 @@ import { REPO_ROOT } from "../harness/program-dir";
 import { formatPreview } from "./format-preview";
 import { prepareProgram, readProjectName } from "./prepare-program";
 import { runPulumi } from "./run-pulumi";
+import { loadStackConfig, stackFilePath } from "./stack-file";
 import { type ConfigValue, EngineRunError, type Operation } from "./types";
 
 const OPERATIONS: readonly Operation[] = ["preview", "up", "refresh", "destroy"];
@@ -116,8 +118,11 @@ async function main(): Promise<void> {
     usage(`${programDir} has no node_modules/pulumi-mcp: prepare it with --example`);
   }
   const configPath = one(flags, "config-file");
+  const stackFile = stackFilePath(programDir, stack);
   const config = {
     ...(one(flags, "test-node") ? testNodeConfig() : {}),
+    // Like the CLI: the stack's Pulumi.<stack>.yaml (secure: values need PULUMI_CONFIG_PASSPHRASE).
+    ...(existsSync(stackFile) ? loadStackConfig(programDir, stack) : {}),
     ...(configPath ? configFile(path.resolve(configPath)) : {}),
     ...pairs(flags.get("config"), false),
     ...pairs(flags.get("secret"), true),

@@ -5,7 +5,15 @@
 // repository's node_modules (no network). A state directory inside survives re-preparing.
 
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../harness/program-dir";
 
@@ -35,6 +43,12 @@ export function prepareProgram(options: PrepareProgramOptions): PreparedProgram 
     recursive: true,
     filter: (source) => !source.split(path.sep).includes("node_modules"),
   });
+  // Its own package scope, as every real project has: without one, "pulumi-mcp" would resolve
+  // to the repository itself (its package.json "exports" allow self-reference), not the install.
+  const manifest = path.join(dir, "package.json");
+  if (!existsSync(manifest)) {
+    writeFileSync(manifest, `${JSON.stringify({ name: path.basename(dir), private: true })}\n`);
+  }
   if (options.build ?? true) run("npm", ["run", "build"], REPO_ROOT);
   const tarball = packRepository(path.join(dir, ".pack"));
   const installed = path.join(dir, "node_modules", "pulumi-mcp");
