@@ -105,3 +105,8 @@ export function podmanListManaged(): string[] {
 export function podmanLogs(name: string, lines: number): string[] {
   return ["podman", "logs", "--tail", String(lines), "--", name];
 }
+
+/** Creates the host directories of bind mounts that do not exist yet (podman refuses missing ones). */
+export function ensureHostDirectories(paths: readonly string[]): string[] {
+  return ["mkdir", "-p", "--", ...paths];
+}

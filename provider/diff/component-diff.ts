@@ -24,6 +24,8 @@ const IN_PLACE_FIELDS = [
   "network",
   "memoryMb",
   "vcpus",
+  "accel",
+  "binary",
   "stopTimeout",
   "startTimeout",
   "minUptime",

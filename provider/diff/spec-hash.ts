@@ -22,6 +22,8 @@ export function specHash(spec: ComponentSpec): string {
     network: spec.network ?? null,
     memoryMb: spec.memoryMb ?? null,
     vcpus: spec.vcpus ?? null,
+    accel: spec.accel ?? null,
+    binary: spec.binary ?? null,
     stopTimeout: spec.stopTimeout,
   };
   return createHash("sha256").update(JSON.stringify(material)).digest("hex").slice(0, 32);

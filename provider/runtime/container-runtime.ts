@@ -1,4 +1,5 @@
 import {
+  ensureHostDirectories,
   podmanInspect,
   podmanListManaged,
   podmanLogs,
@@ -10,6 +11,7 @@ import {
   podmanStop,
 } from "../commands/podman";
 import type { ComponentSpec } from "../spec/component";
+import { hostPathsOf } from "../spec/volume-spec";
 import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { inspectBatched } from "./inspect-batch";
@@ -31,6 +33,15 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   /** Creates and starts the container. A container podman created but could not start is removed. */
   async run(spec: ComponentSpec, name: string, specHash: string): Promise<void> {
+    // MCP keeps service data in host directories such as /srv/<service>: make them on
+    // first deploy, as the agent does. They are never removed.
+    const hostPaths = hostPathsOf(spec.volumes);
+    if (hostPaths.length > 0) {
+      ensureSuccess(
+        `creating volume directories ${hostPaths.join(" ")}`,
+        await this.transport.run(ensureHostDirectories(hostPaths)),
+      );
+    }
     const { argv, stdin } = podmanRun(spec, { name, specHash });
     // A run that failed half-way may have left a created container: remove it before trying again.
     const result = await runPodman(this.transport, argv, { stdin }, () => this.remove(name, 0));

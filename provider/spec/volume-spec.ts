@@ -49,3 +49,10 @@ export function formatVolumeSpec(volume: VolumeSpec): string {
   const base = `${volume.hostPath}:${volume.containerPath}`;
   return volume.options.length > 0 ? `${base}:${volume.options.join(",")}` : base;
 }
+
+/** The host directories of normalised volume specs. */
+export function hostPathsOf(volumes: readonly string[]): string[] {
+  return volumes
+    .map(parseVolumeSpec)
+    .flatMap((volume) => (typeof volume === "string" ? [] : [volume.hostPath]));
+}

@@ -131,6 +131,19 @@ describe("Component over real SSH and podman: the lifecycle", () => {
     expect(read.id ?? "").toBe("");
   });
 
+  it("a volume's missing host directory is created (MCP's /srv/<service>), and kept on delete", async () => {
+    const fresh = `${volumeDir}-new/data`;
+    rmSync(`${volumeDir}-new`, { recursive: true, force: true });
+    const created = await create({
+      ...inputs(nodes.images.v1, { volumes: [`${fresh}:/srv/data`] }),
+      name: "vol",
+    });
+    expect(existsSync(fresh)).toBe(true);
+    await provider.delete(created.id, created.outs);
+    expect(existsSync(fresh)).toBe(true);
+    rmSync(`${volumeDir}-new`, { recursive: true, force: true });
+  });
+
   it("create again after it vanished, then delete → container gone, volume directory and files intact", async () => {
     const result = await create(inputs(nodes.images.v2));
     state = result.outs;

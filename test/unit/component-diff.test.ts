@@ -37,8 +37,10 @@ describe("diffComponent follows DESIGN.md's diff rules", () => {
     ["network", { network: "mcpnet" }],
     ["memoryMb", { memoryMb: 256 }],
     ["vcpus", { vcpus: 2 }],
-  ])("%s → update in place", (field, override) => {
-    expect(diffComponent(spec(), spec(override))).toMatchObject({
+    ["accel", { runtime: "unikernel", accel: "tcg" }, { runtime: "unikernel" }],
+    ["binary", { runtime: "unikernel", binary: "/bin/server" }, { runtime: "unikernel" }],
+  ])("%s → update in place", (field, override, base: Record<string, unknown> = {}) => {
+    expect(diffComponent(spec(base), spec(override))).toMatchObject({
       changes: true,
       replaces: [],
       changed: [field],
