@@ -9,7 +9,12 @@ import * as path from "node:path";
 import { childEnv } from "../harness/child-env";
 
 export interface ProgramRunOptions {
+  /** The project directory (Pulumi.yaml): --root-directory. */
   programDir: string;
+  /** --pwd: the working directory (`main:` when it is a directory); programDir by default. */
+  pwd?: string;
+  /** What to run: "." (the default) or a file (`main:` when it is a file). */
+  entry?: string;
   project: string;
   stack: string;
   monitorAddress: string;
@@ -38,7 +43,8 @@ const PROGRAM_PRELOAD = path.join(__dirname, "program-preload.js");
 
 export function runProgram(options: ProgramRunOptions): Promise<ProgramExit> {
   // The SDK the program itself resolves, as the language host does.
-  const script = require.resolve(RUN_SCRIPT, { paths: [options.programDir] });
+  const pwd = options.pwd ?? options.programDir;
+  const script = require.resolve(RUN_SCRIPT, { paths: [pwd] });
   // No exit-with-parent preload here (unlike the provider process): an open stdin would keep the
   // program's event loop alive, and the SDK waits for an empty loop before it signals shutdown.
   const args = [
@@ -51,11 +57,11 @@ export function runProgram(options: ProgramRunOptions): Promise<ProgramExit> {
     "--stack",
     options.stack,
     "--pwd",
-    options.programDir,
+    pwd,
     "--root-directory",
     options.programDir,
     ...(options.dryRun ? ["--dry-run"] : []),
-    ".",
+    options.entry ?? ".",
   ];
   const env = childEnv({
     ...options.env,
@@ -64,7 +70,7 @@ export function runProgram(options: ProgramRunOptions): Promise<ProgramExit> {
     ...(options.typescript ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
   });
   const child = spawn(process.execPath, args, {
-    cwd: options.programDir,
+    cwd: pwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

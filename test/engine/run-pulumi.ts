@@ -7,6 +7,7 @@
 import { Deployment } from "./deployment";
 import { destroyState } from "./destroy";
 import { type ProgramExit, runProgram } from "./program-process";
+import { programLocation } from "./project-file";
 import { displayValue } from "./property-values";
 import { type ProviderSession, providerSession } from "./provider-session";
 import { refreshState } from "./refresh";
@@ -34,8 +35,10 @@ export async function runPulumi(options: RunPulumiOptions): Promise<RunSummary> 
   const { programDir, project, stack, stateFile, operation } = options;
   const old = loadState(stateFile, project, stack);
   const config = stackConfig(project, options.config, options.secretKeys);
+  // `main:` in Pulumi.yaml moves the program's and the providers' working directory, as in the CLI.
+  const location = programLocation(programDir);
   const session = providerSession({
-    programDir,
+    programDir: location.pwd,
     project,
     stack,
     config: configureArgs(config),
@@ -100,8 +103,11 @@ async function deploy(ctx: RunContext, old: StackState): Promise<void> {
     shutdown: () => undefined,
   });
   try {
+    const location = programLocation(options.programDir);
     ctx.program = await runProgram({
-      programDir: options.programDir,
+      programDir: location.rootDir,
+      pwd: location.pwd,
+      entry: location.entry,
       project: options.project,
       stack: options.stack,
       monitorAddress: monitor.address,
