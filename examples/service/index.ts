@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as mcp from "pulumi-mcp";
+
+const cfg = new pulumi.Config();
+const image = cfg.require("image");
+const basePort = cfg.getNumber("basePort") ?? 18110;
+const dataDir = cfg.get("dataDir") ?? "/srv/shop";
+
+const node: mcp.NodeArgs = {
+  host: cfg.require("host"),
+  port: cfg.getNumber("port") ?? 22,
+  user: cfg.get("user") ?? "mcp",
+  privateKey: cfg.requireSecret("sshKey"),
+  hostKey: cfg.require("hostKey"),
+};
+
+// One service, three components: <service>-web, <service>-api and <service>-worker on one node,
+// converged as a whole (new ones created, removed ones deleted, changed ones updated in place).
+const shop = new mcp.Service("shop", {
+  node,
+  name: cfg.get("service") ?? "shop",
+  components: [
+    {
+      name: "web",
+      image,
+      ports: [`127.0.0.1:${basePort}:8080`],
+      env: { ROLE: "web" },
+      stopTimeout: 1,
+    },
+    {
+      name: "api",
+      image,
+      ports: [`127.0.0.1:${basePort + 1}:8080`],
+      volumes: [`${dataDir}/api:/data`],
+      env: { ROLE: "api", API_TOKEN: cfg.requireSecret("apiToken") },
+      stopTimeout: 1,
+    },
+    {
+      name: "worker",
+      image,
+      ports: [`127.0.0.1:${basePort + 2}:8080`],
+      cmd: ["--queue", "default"],
+      env: { ROLE: "worker" },
+      restart: "on-failure",
+      stopTimeout: 1,
+    },
+  ],
+});
+
+export const urls = {
+  web: `http://127.0.0.1:${basePort}/`,
+  api: `http://127.0.0.1:${basePort + 1}/`,
+  worker: `http://127.0.0.1:${basePort + 2}/`,
+};
+export const status = shop.status;
