@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkComponent } from "../../provider/spec/check-component";
 import { closeAllConnections, transportFor } from "../../provider/transport";
+import { hostileString } from "../hostile-strings";
 import { loadTestNodes, sshNodeInputs } from "./test-nodes";
 
 const nodes = loadTestNodes();
@@ -19,39 +20,7 @@ const outcome = checkComponent({
 if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
 const transport = transportFor(outcome.spec.node, outcome.spec.credentials);
 
-const piece = fc.oneof(
-  fc.constantFrom(
-    "'",
-    '"',
-    "$(",
-    ")",
-    "`",
-    ";",
-    "|",
-    "&",
-    "\\",
-    "\n",
-    " ",
-    "*",
-    "$HOME",
-    ">",
-    "<",
-    "#",
-    "~",
-    "-",
-    "!",
-  ),
-  fc.constantFrom(
-    `$(touch ${CANARY})`,
-    `\`touch ${CANARY}\``,
-    `; touch ${CANARY}`,
-    `' ; touch ${CANARY} ; '`,
-  ),
-  fc.string({ unit: "grapheme", maxLength: 5 }),
-);
-const argument = fc
-  .array(piece, { maxLength: 8 })
-  .map((parts) => parts.join("").replaceAll("\0", ""));
+const argument = hostileString(CANARY);
 
 rmSync(CANARY, { force: true });
 afterAll(closeAllConnections);

@@ -2,6 +2,7 @@ import { existsSync, rmSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllConnections } from "../../provider/transport";
+import { hostileString } from "../hostile-strings";
 import { create, provider } from "./provider-calls";
 import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from "./test-nodes";
 
@@ -25,34 +26,7 @@ const FIXED = [
   "trailing newline\n",
   "unicode ✓ ünïcödé",
 ];
-const piece = fc.oneof(
-  fc.constantFrom(
-    "'",
-    '"',
-    "$(",
-    ")",
-    "`",
-    ";",
-    "|",
-    "&",
-    "\\",
-    "\n",
-    " ",
-    "*",
-    "$HOME",
-    ">",
-    "<",
-    "#",
-    "~",
-    "-",
-  ),
-  fc.constantFrom(`$(touch ${CANARY})`, `\`touch ${CANARY}\``, `; touch ${CANARY}`),
-  fc.string({ unit: "grapheme", maxLength: 5 }),
-);
-const GENERATED = fc.sample(
-  fc.array(piece, { maxLength: 8 }).map((parts) => parts.join("").replaceAll("\0", "")),
-  { numRuns: 24, seed: 20261129 },
-);
+const GENERATED = fc.sample(hostileString(CANARY), { numRuns: 24, seed: 20261129 });
 const HOSTILE = [...FIXED, ...GENERATED];
 
 const SECRET = "env-value-that-must-stay-off-command-lines";
