@@ -19,7 +19,11 @@ const web = new mcp.Component("hello-web", {
   image: cfg.require("image"),
   ports: [`127.0.0.1:${httpPort}:8080`],
   volumes: [`/srv/hello:/srv/hello`],
-  env: { GREETING: cfg.get("greeting") ?? "hello from pulumi-mcp" },
+  env: {
+    GREETING: cfg.get("greeting") ?? "hello from pulumi-mcp",
+    // A secret env value: a Pulumi secret in config, in state and in outputs.
+    API_TOKEN: cfg.getSecret("apiToken") ?? "",
+  },
   stopTimeout: 1,
 });
 

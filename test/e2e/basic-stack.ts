@@ -8,6 +8,9 @@ import { prepareProgram, type RunSummary, runPulumi } from "../engine";
 import type { ConfigValue, Operation } from "../engine/types";
 import type { TestNodes } from "../integration/test-nodes";
 
+/** A secret env value the e2e test looks for: in the container, never in plain text in state. */
+export const API_TOKEN = "e2e-api-token-5b0c9a";
+
 export const CONTAINER = "hello-web";
 export const HTTP_PORT = 18494;
 /** The example's volume: host data the node keeps across deploys (never deleted). */
@@ -38,6 +41,7 @@ export function prepareBasicStack(nodes: TestNodes): BasicStack {
     user: nodes.node.user,
     hostKey: nodes.node.hostKeyFingerprint,
     sshKey: { secret: readFileSync(nodes.node.privateKeyPath, "utf8") },
+    apiToken: { secret: API_TOKEN },
     image: nodes.images.v1,
     httpPort: HTTP_PORT,
   };

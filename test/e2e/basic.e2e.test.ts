@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest"
 import { EngineRunError, formatPreview, loadState } from "../engine";
 import { containerNames, httpGet, loadTestNodes, podman } from "../integration/test-nodes";
 import {
+  API_TOKEN,
   type BasicRun,
   type BasicStack,
   CONTAINER,
@@ -53,6 +54,7 @@ async function version(): Promise<string> {
 function expectStateHasNoPlaintextKey(holdsSecrets = true): void {
   const state = readFileSync(stack.stateFile, "utf8");
   expect(state).not.toContain("PRIVATE KEY");
+  expect(state).not.toContain(API_TOKEN);
   for (const fragment of privateKeyFragments(nodes.node.privateKeyPath)) {
     expect(state).not.toContain(fragment);
   }
@@ -82,6 +84,8 @@ describe("examples/basic end to end through the test engine", () => {
     expect(summary.outputs.url).toBe(`http://127.0.0.1:${HTTP_PORT}/`);
     expect(await version()).toBe("v1.0.0");
     expect(handshakes).toBeGreaterThan(0);
+    // The secret env value reached the container, and state holds it only encrypted.
+    expect(await httpGet(`http://127.0.0.1:${HTTP_PORT}/env/API_TOKEN`)).toBe(API_TOKEN);
     expectStateHasNoPlaintextKey();
   });
 
