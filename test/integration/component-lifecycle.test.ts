@@ -125,6 +125,28 @@ describe("Component over real SSH and podman: the lifecycle", () => {
     expect(diff.changes).toBe(false);
   });
 
+  it("another version run by hand under the same name → read reports it, and it shows as a diff", async () => {
+    removeContainers(NAME);
+    const byHand = podman(
+      "run",
+      "-d",
+      "--name",
+      NAME,
+      "-p",
+      `127.0.0.1:${PORT}:8080`,
+      nodes.images.v1,
+    );
+    expect(byHand.exitCode, byHand.stderr).toBe(0);
+    const read = await provider.read(id, state);
+    expect(read.props).toMatchObject({ image: nodes.images.v1, version: "v1.0.0" });
+    const diff = await provider.diff(
+      id,
+      read.props as Record<string, unknown>,
+      await checked(inputs(nodes.images.v2)),
+    );
+    expect(diff.changes).toBe(true);
+  });
+
   it("container removed out of band → read reports it gone", async () => {
     expect(podman("rm", "--force", "--time", "0", NAME).exitCode).toBe(0);
     const read = await provider.read(id, state);
