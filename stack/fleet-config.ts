@@ -1,3 +1,4 @@
+import { extractVersion, parseImageRef } from "pulumi-mcp";
 import { z } from "zod";
 
 /**
@@ -15,11 +16,33 @@ const nodeConfig = z.strictObject({
   sudo: z.boolean().optional(),
 });
 
+/** The provider checks these too, but its message names the resource, not the config key. */
+const image = z.string().superRefine((ref, ctx) => {
+  const parsed = parseImageRef(ref);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+  else if (extractVersion(ref) === "" || (parsed.tag === "latest" && !parsed.digest))
+    ctx.addIssue({
+      code: "custom",
+      message: "is not pinned: use a version tag (e.g. :v1.2.0) or a digest",
+    });
+});
+
+const PORT = /^(?:(?:\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(\d{1,5}):(\d{1,5})(?:\/(?:tcp|udp))?$/;
+const port = z.string().superRefine((spec, ctx) => {
+  const match = PORT.exec(spec);
+  const numbers = match ? [Number(match[1]), Number(match[2])] : [];
+  if (!match || numbers.some((n) => n < 1 || n > 65535))
+    ctx.addIssue({
+      code: "custom",
+      message: "is not [ip:]hostPort:containerPort[/tcp|udp] with ports 1-65535",
+    });
+});
+
 const componentConfig = z.strictObject({
   name: z.string().min(1),
-  image: z.string().min(1),
+  image,
   runtime: z.enum(["container", "unikernel"]).optional(),
-  ports: z.array(z.string()).optional(),
+  ports: z.array(port).optional(),
   volumes: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
   cmd: z.array(z.string()).optional(),
@@ -58,6 +81,13 @@ export const fleetConfigSchema = z
 
 export type FleetConfig = z.output<typeof fleetConfigSchema>;
 
+/** ` = <value>` for a message, short, when there is a value to show. */
+function shown(input: unknown): string {
+  if (input === undefined || (typeof input === "object" && input !== null)) return "";
+  const text = JSON.stringify(input);
+  return ` = ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
+}
+
 /** Turns a zod path into the stack-config key a user edits: `mcp-fleet:services.hello.components[0].image`. */
 function configKey(project: string, path: readonly PropertyKey[]): string {
   const [top, ...rest] = path;
@@ -67,12 +97,15 @@ function configKey(project: string, path: readonly PropertyKey[]): string {
   return `${project}:${String(top)}${tail}`;
 }
 
-/** Validates the fleet config; the error names every bad key (secret values never shown). */
+/**
+ * Validates the fleet config; the error names every bad key and its value (nodes and services
+ * hold no secrets: those are sshKey and secretEnv, never shown).
+ */
 export function parseFleetConfig(project: string, raw: Record<string, unknown>): FleetConfig {
-  const parsed = fleetConfigSchema.safeParse(raw);
+  const parsed = fleetConfigSchema.safeParse(raw, { reportInput: true });
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map(
-    (issue) => `  ${configKey(project, issue.path)}: ${issue.message}`,
+    (issue) => `  ${configKey(project, issue.path)}${shown(issue.input)}: ${issue.message}`,
   );
   throw new Error(`invalid stack config:\n${problems.join("\n")}`);
 }
