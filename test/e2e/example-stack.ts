@@ -6,7 +6,13 @@
 import { readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { onTestFailed } from "vitest";
-import { formatPreview, prepareProgram, type RunSummary, runPulumi } from "../engine";
+import {
+  formatPreview,
+  type PreparedProgram,
+  prepareProgram,
+  type RunSummary,
+  runPulumi,
+} from "../engine";
 import type { ConfigValue, Operation } from "../engine/types";
 import { containerNames, podman, type TestNodes } from "../integration/test-nodes";
 import { handshakesIn } from "./basic-stack";
@@ -43,7 +49,14 @@ export interface ExampleStackOptions {
 }
 
 export function prepareExampleStack(options: ExampleStackOptions): ExampleStack {
-  const program = prepareProgram({ example: options.example, name: options.name });
+  return exampleStack(prepareProgram({ example: options.example, name: options.name }), options);
+}
+
+/** A stack of an already prepared program (several stacks can share one). */
+export function exampleStack(
+  program: PreparedProgram,
+  options: Pick<ExampleStackOptions, "stack" | "config" | "timeoutMs">,
+): ExampleStack {
   const stateFile = path.join(program.dir, ".pulumi-test-engine", `${options.stack}.json`);
   // A fresh stack: whatever an interrupted earlier run left on the node is the caller's to remove.
   rmSync(stateFile, { force: true });
