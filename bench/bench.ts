@@ -1,0 +1,558 @@
+// BENCH ONLY. The driver behind bench/run.sh (read that file first): runs every scenario for
+// every contender N times, interleaved per repetition, checks what runs on the nodes after each
+// step, prints the tables and writes the raw samples as JSON.
+//
+//   npx ts-node --transpile-only bench/bench.ts --src DIR --program DIR --node-b-port P \
+//     [--n 3] [--count 20] [--contenders floor,mcp0,mcp,ansible] [--no-ops] [--seq-destroy]
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import {
+  ansibleContender,
+  type BenchNode,
+  type Contender,
+  containerNames,
+  type ExecEvent,
+  floorContender,
+  mcpContender,
+  type NodeCounts,
+  type Sample,
+  type Scenario,
+  type Setup,
+} from "./contenders";
+
+interface Args {
+  src: string;
+  program: string;
+  n: number;
+  count: number;
+  contenders: string[];
+  ops: boolean;
+  seqDestroy: boolean;
+  transpileOnly: boolean;
+  /** label, port, known_hosts file, host key fingerprint */
+  nodes: [string, number, string, string][];
+  ansibleN: number;
+  work: string;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string) => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const need = (name: string) => {
+    const v = get(name);
+    if (v === undefined) throw new Error(`--${name} is required`);
+    return v;
+  };
+  return {
+    src: need("src"),
+    program: need("program"),
+    n: Number(get("n") ?? 3),
+    count: Number(get("count") ?? 20),
+    contenders: (get("contenders") ?? "floor,mcp0,mcp,ansible").split(","),
+    ops: !argv.includes("--no-ops"),
+    seqDestroy: argv.includes("--seq-destroy"),
+    transpileOnly: argv.includes("--transpile-only"),
+    nodes: argv
+      .flatMap((a, i) => (a === "--node" ? [argv[i + 1] ?? ""] : []))
+      .map((spec) => {
+        const [label, port, knownHosts, hostKey] = spec.split(",");
+        if (!label || !port || !knownHosts || !hostKey) throw new Error(`bad --node ${spec}`);
+        return [label, Number(port), knownHosts, hostKey] as [string, number, string, string];
+      }),
+    ansibleN: Number(get("ansible-n") ?? 1),
+    work: need("work"),
+    out: need("out"),
+  };
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// The node side, checked locally: both nodes are this machine's podman.
+// ---------------------------------------------------------------------------------------------
+
+let podmanEnv: NodeJS.ProcessEnv = process.env;
+
+function podman(args: string[]): string {
+  return execFileSync("podman", args, { env: podmanEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function live(names: string[]): Map<string, { image: string; state: string }> {
+  const wanted = new Set(names);
+  const found = new Map<string, { image: string; state: string }>();
+  const list = JSON.parse(podman(["ps", "-a", "--format", "json"]) || "[]") as {
+    Names: string[];
+    Image: string;
+    State: string;
+  }[];
+  for (const c of list) {
+    const name = c.Names[0] ?? "";
+    if (wanted.has(name)) found.set(name, { image: c.Image, state: c.State });
+  }
+  return found;
+}
+
+function expectLive(setup: Setup, image: string | undefined, what: string): string | undefined {
+  const names = containerNames(setup);
+  const found = live([...names, ...names.map((n) => `${n}-previous`)]);
+  if (image === undefined) {
+    return found.size === 0 ? undefined : `${what}: ${found.size} container(s) left`;
+  }
+  const bad = names.filter((n) => found.get(n)?.state !== "running" || found.get(n)?.image !== image);
+  const extra = [...found.keys()].filter((n) => n.endsWith("-previous"));
+  if (bad.length === 0 && extra.length === 0) return undefined;
+  return `${what}: ${bad.length} not running ${image}${extra.length ? `, ${extra.length} -previous left` : ""}`;
+}
+
+function removeAll(setup: Setup): void {
+  const names = containerNames(setup);
+  const all = [...names, ...names.map((n) => `${n}-previous`)];
+  const present = [...live(all).keys()];
+  for (const name of present) {
+    try {
+      podman(["rm", "--force", "--ignore", "--time", "0", "--", name]);
+    } catch (error) {
+      log(`could not remove ${name}: ${(error as Error).message}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and tables
+// ---------------------------------------------------------------------------------------------
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function secs(ms: number): string {
+  return Number.isNaN(ms) ? "-" : (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`,
+    ...rows.map(line),
+  ].join("\n");
+}
+
+/** "1/1": the median per node, nodes in order. */
+function perNode(samples: Sample[], nodes: BenchNode[], field: keyof NodeCounts): string {
+  if (samples.length === 0 || samples.some((s) => !s.nodes)) return "-";
+  return nodes
+    .map((n) => String(median(samples.map((s) => s.nodes?.[n.label]?.[field] ?? 0))))
+    .join("/");
+}
+
+const SCENARIO_LABEL: Record<Scenario, string> = {
+  deploy: "initial deploy",
+  preview: "no-change preview",
+  nochange: "no-change re-run",
+  "nochange-transpile": "no-change re-run, program transpile-only",
+  bump: "version bump v1→v2",
+  refresh: "refresh",
+  "refresh-seq": "refresh (engine, one at a time)",
+  destroy: "destroy",
+  "destroy-seq": "destroy (engine, one at a time)",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Where pulumi-mcp's time goes (from bench/trace-provider.js)
+// ---------------------------------------------------------------------------------------------
+
+interface Breakdown {
+  wall: number;
+  /** Run start -> first create/update/read/delete call reaches the provider. */
+  toFirstOp: number;
+  /** Program process spawned/exited, relative to run start (up/preview only). */
+  programUp?: number;
+  programExit?: number;
+  /** The provider process started; the first check/diff reached it (from run start). */
+  providerUp: number;
+  firstCall: number;
+  /** First op start -> last op end. */
+  opsSpan: number;
+  /** Last op end -> run end (program exit, monitor and provider shutdown, state). */
+  tail: number;
+  handshake: number;
+  lockWait: number;
+  ops: number;
+  opMean: number;
+  opMax: number;
+  /** Mean per op, ms: exec-seconds of each kind of remote command over all the run's channels
+   * divided by the number of ops, the ops' waits for the node lock and for a channel slot, and
+   * "other": the rest of the ops' time (waiting on a batched inspect another op sent, sleeps
+   * between readiness polls, JS). */
+  perOp: Record<string, number>;
+  execsPerOp: Record<string, number>;
+}
+
+function breakdown(sample: Sample): Breakdown | undefined {
+  const trace = sample.trace;
+  if (!trace) return undefined;
+  const work = trace.ops.filter((o) => ["create", "update", "read", "delete"].includes(o.op) && o.t1);
+  const firstOp = Math.min(...work.map((o) => o.t0));
+  const lastOp = Math.max(...work.map((o) => o.t1 as number));
+  // When each node's lock was held (its hold command printed the marker).
+  const lockHeld = new Map<string, number>();
+  for (const e of trace.execs) {
+    if (e.kind === "lock" && e.first !== undefined) lockHeld.set(e.node, e.first);
+  }
+  const nodeOf = new Map<string, string>();
+  for (const e of trace.execs) if (e.op && e.name) nodeOf.set(`${e.op} ${e.name}`, e.node);
+  const perOp: Record<string, number> = {};
+  const execsPerOp: Record<string, number> = {};
+  let queued = 0;
+  let inExecs = 0;
+  for (const e of trace.execs) {
+    if (e.kind === "lock" || e.t1 === undefined) continue; // the lock: counted as each op's wait
+    perOp[e.kind] = (perOp[e.kind] ?? 0) + (e.t1 - e.t0);
+    execsPerOp[e.kind] = (execsPerOp[e.kind] ?? 0) + 1;
+    inExecs += e.t1 - e.t0;
+    if (e.asked !== undefined) queued += e.t0 - e.asked;
+  }
+  let lockWait = 0;
+  let opTotal = 0;
+  for (const o of work) {
+    const duration = (o.t1 as number) - o.t0;
+    opTotal += duration;
+    const held = lockHeld.get(nodeOf.get(`${o.op} ${o.name}`) ?? "");
+    if (o.op !== "read" && held !== undefined) lockWait += Math.min(duration, Math.max(0, held - o.t0));
+  }
+  const n = Math.max(1, work.length);
+  for (const k of Object.keys(perOp)) perOp[k] = (perOp[k] as number) / n;
+  for (const k of Object.keys(execsPerOp)) execsPerOp[k] = (execsPerOp[k] as number) / n;
+  perOp["waiting for the node lock"] = lockWait / n;
+  perOp["queued for a channel"] = queued / n;
+  perOp.other = (opTotal - inExecs - queued - lockWait) / n;
+  const handshakes = trace.connects.filter((c) => c.ready).map((c) => (c.ready as number) - c.t0);
+  const locks = trace.execs
+    .filter((e) => e.kind === "lock" && e.first)
+    .map((e) => (e.first as number) - e.t0);
+  return {
+    wall: sample.ms,
+    toFirstOp: work.length ? firstOp - sample.t0 : Number.NaN,
+    programUp: sample.program ? sample.program.origin - sample.t0 : undefined,
+    programExit: sample.program ? sample.program.exit - sample.t0 : undefined,
+    providerUp: trace.origin - sample.t0,
+    firstCall: trace.ops.length ? Math.min(...trace.ops.map((o) => o.t0)) - sample.t0 : Number.NaN,
+    opsSpan: work.length ? lastOp - firstOp : 0,
+    tail: work.length ? sample.t1 - lastOp : Number.NaN,
+    handshake: handshakes.length ? Math.max(...handshakes) : 0,
+    lockWait: locks.length ? Math.max(...locks) : 0,
+    ops: work.length,
+    opMean: opTotal / n,
+    opMax: work.length ? Math.max(...work.map((o) => (o.t1 as number) - o.t0)) : 0,
+    perOp,
+    execsPerOp,
+  };
+}
+
+function breakdownTable(samples: Sample[], contenders: string[], scenarios: Scenario[]): string {
+  const rows: string[][] = [];
+  for (const c of contenders) {
+    for (const sc of scenarios) {
+      const bs = samples
+        .filter((s) => s.contender === c && s.scenario === sc)
+        .map(breakdown)
+        .filter((b): b is Breakdown => b !== undefined && b.ops > 0);
+      if (bs.length === 0) continue;
+      const m = (f: (b: Breakdown) => number | undefined) =>
+        secs(median(bs.map(f).filter((x): x is number => x !== undefined)));
+      const kinds = [...new Set(bs.flatMap((b) => Object.keys(b.perOp)))].filter(
+        (k) => median(bs.map((b) => b.perOp[k] ?? 0)) >= 5,
+      );
+      const parts = kinds
+        .sort((a, b) => median(bs.map((x) => x.perOp[b] ?? 0)) - median(bs.map((x) => x.perOp[a] ?? 0)))
+        .map((k) => {
+          const count = median(bs.map((b) => b.execsPerOp[k] ?? 0));
+          const countText = k.startsWith("podman") ? `×${Number(count.toFixed(1))}` : "";
+          return `${k}${countText} ${secs(median(bs.map((b) => b.perOp[k] ?? 0)))}`;
+        });
+      rows.push([
+        `${c} ${sc}`,
+        m((b) => b.wall),
+        bs[0]?.programUp === undefined ? "-" : `${m((b) => b.programUp)}→${m((b) => b.programExit)}`,
+        m((b) => b.providerUp),
+        m((b) => b.firstCall),
+        m((b) => b.toFirstOp),
+        m((b) => b.handshake),
+        m((b) => b.lockWait),
+        m((b) => b.opsSpan),
+        m((b) => b.tail),
+        `${m((b) => b.opMean)}/${m((b) => b.opMax)}`,
+        parts.join(", "),
+      ]);
+    }
+  }
+  return table(
+    [
+      "run",
+      "wall",
+      "program",
+      "provider",
+      "1st call",
+      "1st op",
+      "handshake",
+      "lock",
+      "ops span",
+      "tail",
+      "op mean/max",
+      "mean time per op (s)",
+    ],
+    rows,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const repo = path.resolve(__dirname, "..");
+  const env = JSON.parse(readFileSync(path.join(repo, ".test-nodes", "env.json"), "utf8"));
+  podmanEnv = { ...process.env, ...env.podmanEnv };
+  mkdirSync(args.work, { recursive: true });
+  if (args.nodes.length === 0) throw new Error("no --node given");
+  const nodes: BenchNode[] = args.nodes.map(([label, port, knownHostsFile, hostKey], i) => ({
+    label,
+    host: "127.0.0.1",
+    port,
+    user: env.node.user,
+    hostKey,
+    knownHostsFile,
+    portBase: 28000 + 100 * i,
+  }));
+  const setup: Setup = {
+    nodes,
+    count: args.count,
+    images: { v1: env.images.v1, v2: env.images.v2 },
+    keyFile: env.node.privateKeyPath,
+    // busybox httpd (the test image) ignores SIGTERM, so every stop waits the whole timeout:
+    // 1 s, the same for every contender.
+    stopTimeout: 1,
+    work: args.work,
+    servicePrefix: "bench",
+  };
+  // Warm image cache for everyone: every deploy and bump finds both images on the node.
+  for (const image of [setup.images.v1, setup.images.v2]) podman(["pull", "--quiet", image]);
+  removeAll(setup);
+
+  const project = "mcp-bench";
+  const stateDir = path.join(args.work, "state");
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  const all: Record<string, () => Contender> = {
+    floor: () => floorContender(setup),
+    mcp0: () =>
+      mcpContender(setup, {
+        name: "pulumi-mcp minUptime=0",
+        src: args.src,
+        programDir: args.program,
+        project,
+        stateFile: path.join(stateDir, "mcp0.json"),
+        minUptime: 0,
+        transpileOnly: args.transpileOnly,
+      }),
+    mcp: () =>
+      mcpContender(setup, {
+        name: "pulumi-mcp (default minUptime=2)",
+        src: args.src,
+        programDir: args.program,
+        project,
+        stateFile: path.join(stateDir, "mcp.json"),
+        transpileOnly: args.transpileOnly,
+      }),
+    ansible: () => ansibleContender(setup),
+  };
+  const contenders = args.contenders.map((c) => {
+    const make = all[c];
+    if (!make) throw new Error(`unknown contender ${c}`);
+    return make();
+  });
+
+  const samples: Sample[] = [];
+  const problems: string[] = [];
+  const started = Date.now();
+  const load0 = readFileSync("/proc/loadavg", "utf8").trim();
+
+  const step = async (c: Contender, scenario: Scenario, image: string, rep: number, expect?: string | null) => {
+    const sample = await c.run(scenario, image, rep);
+    samples.push(sample);
+    const check = expect === undefined ? undefined : expectLive(setup, expect ?? undefined, `${c.name} ${scenario}`);
+    const note = [sample.note, check].filter(Boolean).join("; ");
+    if (note) problems.push(`rep ${rep} ${c.name} ${scenario}: ${note}`);
+    const counts = sample.nodes
+      ? Object.entries(sample.nodes)
+          .map(([k, v]) => `${k}:${v.handshakes}hs/${v.channels}ch`)
+          .join(" ")
+      : "";
+    log(`rep ${rep} ${c.name.padEnd(32)} ${scenario.padEnd(12)} ${secs(sample.ms).padStart(6)} s  ${counts}${note ? `  !! ${note}` : ""}`);
+  };
+
+  try {
+    for (let rep = 1; rep <= args.n; rep++) {
+      for (const c of contenders) {
+        if (c.name === "ansible" && rep > args.ansibleN) continue;
+        removeAll(setup);
+        c.reset?.();
+        const isMcp = c.name.startsWith("pulumi-mcp");
+        // Runs that do not depend on minUptime (no container starts): the first pulumi-mcp
+        // variant only.
+        const firstMcp = isMcp && c === contenders.find((x) => x.name.startsWith("pulumi-mcp"));
+        const { v1, v2 } = setup.images;
+        await step(c, "deploy", v1, rep, v1);
+        if (firstMcp) await step(c, "preview", v1, rep);
+        if (!isMcp || firstMcp) await step(c, "nochange", v1, rep, v1);
+        if (firstMcp) await step(c, "nochange-transpile", v1, rep, v1);
+        await step(c, "bump", v2, rep, v2);
+        if (!isMcp || firstMcp) await step(c, "refresh", v2, rep, v2);
+        if (firstMcp) await step(c, "refresh-seq", v2, rep, v2);
+        await step(c, "destroy", v2, rep, null);
+        if (isMcp && args.seqDestroy && rep === 1) {
+          // The test engine's own destroy (one Delete at a time), once: needs a stack to delete.
+          await c.run("deploy", v1, 0);
+          await step(c, "destroy-seq", v1, rep, null);
+        }
+      }
+    }
+  } finally {
+    removeAll(setup);
+  }
+
+  // Per-operation round trips: one component on node A, each operation on its own.
+  const opSamples: Sample[] = [];
+  if (args.ops) {
+    for (const minUptime of [0, undefined]) {
+      const c = mcpContender(setup, {
+        name: `one component, minUptime=${minUptime ?? "2 (default)"}`,
+        src: args.src,
+        programDir: args.program,
+        project,
+        stateFile: path.join(stateDir, `ops-${minUptime ?? "default"}.json`),
+        count: 1,
+        nodes: [nodes[0] as BenchNode],
+        minUptime,
+      });
+      c.reset?.();
+      try {
+        opSamples.push(await c.run("deploy", setup.images.v1, 1));
+        opSamples.push(await c.run("bump", setup.images.v2, 1));
+        opSamples.push(await c.run("refresh-seq", setup.images.v2, 1));
+        opSamples.push(await c.run("destroy-seq", setup.images.v2, 1));
+      } finally {
+        removeAll(setup);
+      }
+    }
+  }
+  const load1 = readFileSync("/proc/loadavg", "utf8").trim();
+
+  // ----- report -----
+  const names = contenders.map((c) => c.name);
+  const floorName = "floor";
+  const scenarios: Scenario[] = ["deploy", "preview", "nochange", "nochange-transpile", "bump", "refresh", "refresh-seq", "destroy"];
+  if (args.seqDestroy) scenarios.push("destroy-seq");
+  const of = (c: string, sc: Scenario) => samples.filter((s) => s.contender === c && s.scenario === sc);
+  const rows: string[][] = [];
+  for (const sc of scenarios) {
+    const floorOf: Partial<Record<Scenario, Scenario>> = {
+      "refresh-seq": "refresh",
+      "destroy-seq": "destroy",
+      "nochange-transpile": "nochange",
+    };
+    const floor = median(of(floorName, floorOf[sc] ?? sc).map((s) => s.ms));
+    const row = [SCENARIO_LABEL[sc]];
+    for (const c of names) {
+      const ss = of(c, sc);
+      const t = median(ss.map((s) => s.ms));
+      const ratio = c === floorName || Number.isNaN(t) || Number.isNaN(floor) ? "" : ` ${(t / floor).toFixed(2)}×`;
+      row.push(ss.length ? `${secs(t)}${ratio}` : "-", ss.length ? perNode(ss, nodes, "handshakes") : "-", ss.length ? perNode(ss, nodes, "channels") : "-");
+    }
+    rows.push(row);
+  }
+  const header = ["scenario (median s, ×floor)"];
+  for (const c of names) header.push(c, "hs a/b", "ch a/b");
+  const mainTable = table(header, rows);
+
+  const opRows: string[][] = [];
+  const opName: Partial<Record<Scenario, string>> = { deploy: "create", bump: "update (v1→v2)", "refresh-seq": "read", "destroy-seq": "delete" };
+  for (const s of opSamples) {
+    const counts = Object.values(s.nodes ?? {})[0];
+    const kinds = new Map<string, number>();
+    for (const e of s.trace?.execs ?? ([] as ExecEvent[])) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
+    opRows.push([
+      `${opName[s.scenario] ?? s.scenario}, ${s.contender.replace("one component, ", "")}`,
+      secs(s.ms),
+      String(counts?.handshakes ?? "-"),
+      String(counts?.channels ?? "-"),
+      [...kinds].map(([k, n]) => `${k}×${n}`).join(", "),
+    ]);
+  }
+  const opTable = table(["operation (1 component, node a)", "wall s", "handshakes", "channels", "exec channels by command"], opRows);
+
+  const mcpNames = names.filter((n) => n.startsWith("pulumi-mcp"));
+  const detail = breakdownTable(samples, mcpNames, ["deploy", "bump", "refresh", "refresh-seq", "destroy"]);
+  const idle = table(
+    ["run", "wall", "program up→exit", "provider process up", "provider calls (check/diff)"],
+    mcpNames.flatMap((c) =>
+      (["preview", "nochange", "nochange-transpile"] as Scenario[]).flatMap((sc) => {
+        const ss = of(c, sc);
+        if (ss.length === 0) return [];
+        const up = median(ss.filter((s) => s.program).map((s) => (s.program?.origin ?? 0) - s.t0));
+        const exit = median(ss.filter((s) => s.program).map((s) => (s.program?.exit ?? 0) - s.t0));
+        const calls = median(ss.map((s) => s.trace?.ops.length ?? 0));
+        const provider = median(ss.filter((s) => s.trace).map((s) => (s.trace?.origin ?? 0) - s.t0));
+        return [[`${c} ${sc}`, secs(median(ss.map((s) => s.ms))), `${secs(up)}→${secs(exit)}`, secs(provider), String(calls)]];
+      }),
+    ),
+  );
+
+  const report = [
+    `pulumi-mcp benchmark — ${new Date(started).toISOString()}, ${args.n} repetition(s), ${args.count} components × ${nodes.length} nodes, stopTimeout ${setup.stopTimeout}s`,
+    `source: ${args.src}; load average before ${load0}, after ${load1}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+    "",
+    "Median wall time per scenario (s) and its ratio to the floor; SSH handshakes (hs) and exec channels/sessions (ch) per node a/b, medians.",
+    mainTable,
+    "-: not run. The default-minUptime variant runs deploy, bump and destroy only (nothing else starts a container); previews, transpile-only",
+    "re-runs and the engine's one-at-a-time refresh run for the first pulumi-mcp variant only. ×floor of those rows is against the floor's",
+    "no-change re-run / refresh.",
+    "",
+    "pulumi-mcp per operation: one component alone on node a (channels include the node lock's held channel).",
+    opTable,
+    "",
+    "Where pulumi-mcp's time goes (medians over repetitions; times from the provider process, see bench/trace-provider.js).",
+    "From run start: program = the Pulumi program's node process spawned→exited; provider = the dynamic-provider process started; 1st call = the first check/diff",
+    "reached it; 1st op = the first create/update/read/delete reached it. handshake / lock = SSH connect→ready and the node lock's wait (slowest node);",
+    "ops span = first op start→last op end; tail = last op end→run end. Per op: seconds of each kind of remote command (×count) over all channels",
+    "of the run divided by the number of ops; waits for the node lock and for one of the connection's channel slots; other = the rest of the ops'",
+    "time (waiting on a batched inspect another op sent, sleeps between readiness polls, JS).",
+    detail,
+    "",
+    "No-change runs (no SSH expected):",
+    idle,
+    "",
+    problems.length ? `PROBLEMS:\n${problems.map((p) => `  - ${p}`).join("\n")}` : "Every step left the nodes as expected.",
+  ].join("\n");
+  process.stdout.write(`${report}\n`);
+  writeFileSync(args.out, JSON.stringify({ args, setup, samples, opSamples, problems, report }, null, 1));
+  log(`raw samples: ${args.out}`);
+  if (problems.length) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# pulumi-mcp benchmark (issue 6). Run on demand; not part of the test suite.
+#
+#   bash bench/run.sh                 # N=3 repetitions, 20 components on each of 2 nodes
+#   bash bench/run.sh --quick         # N=1, 5 components per node
+#   bash bench/run.sh -n 5 --count 10 --contenders floor,mcp0 --worktree --seq-destroy --no-ops
+#   bash bench/run.sh --ansible-n 3   # Ansible N times too (by default it runs once: see below)
+#
+# Experiments (what-ifs measured instead of guessed; say so wherever their figures are quoted):
+#   --patch-channels N   build pulumi-mcp with CHANNELS_PER_CONNECTION = N (ssh-transport.ts) in
+#                        the scratch snapshot; the repository is not touched
+#   --transpile-only     run every pulumi-mcp program with PULUMI_NODEJS_TRANSPILE_ONLY=true (the
+#                        SDK then skips type-checking the TypeScript program)
+#
+# Needs `bash test/fixtures/nodes.sh up` (the registry, the test images, the client key and the
+# podman configuration). Starts its two nodes itself, bench/node.sh: loopback sshds on
+# 127.0.0.1:22023 (node a) and :22024 (node b) (BENCH_PORT_A / BENCH_PORT_B to change), each
+# with its own host key and HOME, and stops them at the end, by pid. --fixture-node-a uses the
+# fixture's sshd (127.0.0.1:22022) as node a instead: it shares HOME, and so pulumi-mcp's node
+# lock, with every test run of the fixture, which then shows up as lock waits. Installs Debian's
+# `ansible` when it is missing (root only).
+#
+# Contenders (--contenders, comma-separated; all by default):
+#   floor    bench/floor.sh: the necessary podman commands over one OpenSSH ControlMaster per node
+#   mcp0     pulumi-mcp through the test engine, every component with minUptime: 0
+#   mcp      pulumi-mcp through the test engine, default minUptime (2 s)
+#   ansible  ansible-playbook with containers.podman (bench/ansible/*.yml)
+# Scenarios, in this order for each contender and repetition: initial deploy (v1), no-change
+# re-run, version bump (v2), refresh, destroy. pulumi-mcp adds: a no-change preview, a no-change
+# re-run with the program transpiled only (PULUMI_NODEJS_TRANSPILE_ONLY), and refresh through
+# the test engine's own one-at-a-time refresh (those three for the first pulumi-mcp variant
+# only: they do not depend on minUptime); the default-minUptime variant runs deploy, bump and
+# destroy only. Every contender starts each repetition from no containers; repetitions
+# interleave the contenders. Ansible runs min(N, --ansible-n) times, 1 by default: its runs take
+# 30-60 s each at 20 components and vary little next to the ratios at stake, and N=3 of them
+# would take the whole run past 15 minutes.
+#
+# pulumi-mcp is benchmarked as committed (HEAD, `git archive`, built in bench/.work/src), so that
+# other people's unfinished edits neither break nor colour a run; --worktree takes the working
+# tree's files (committed or not) instead. Nothing outside bench/.work is written, and the
+# repository's dist/ is not rebuilt.
+#
+# Output: the tables on stdout, also saved in bench/.work/report-<time>.txt; raw samples (every
+# run's wall time, counters and provider trace) in bench/.work/results-<time>.json; each floor
+# and Ansible run's output in bench/.work/logs/.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
+WORK=$BENCH_DIR/.work
+ENV_JSON=$REPO_ROOT/.test-nodes/env.json
+
+n=3
+count=20
+contenders=floor,mcp0,mcp,ansible
+ansible_n=1
+fixture_a=0
+patch_channels=
+source_mode=head
+extra=()
+while (($# > 0)); do
+  case $1 in
+  --quick) n=1 count=5 ;;
+  -n | --n) n=$2 && shift ;;
+  --count) count=$2 && shift ;;
+  --contenders) contenders=$2 && shift ;;
+  --ansible-n) ansible_n=$2 && shift ;;
+  --fixture-node-a) fixture_a=1 ;;
+  --worktree) source_mode=worktree ;;
+  --patch-channels) patch_channels=$2 && shift ;;
+  --transpile-only) extra+=("$1") ;;
+  --seq-destroy | --no-ops) extra+=("$1") ;;
+  -h | --help)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "unknown argument $1 (see --help)" >&2
+    exit 2
+    ;;
+  esac
+  shift
+done
+[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "-n must be a positive integer" >&2 && exit 2; }
+[[ $ansible_n =~ ^[1-9][0-9]*$ ]] || { echo "--ansible-n must be a positive integer" >&2 && exit 2; }
+[[ $count =~ ^[1-9][0-9]*$ ]] && ((count <= 99)) || { echo "--count must be 1..99" >&2 && exit 2; }
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+# --- prerequisites ---------------------------------------------------------------------------
+[[ -f $ENV_JSON ]] || { log "no $ENV_JSON: run \`bash test/fixtures/nodes.sh up\` first" && exit 1; }
+bash "$REPO_ROOT/test/fixtures/nodes.sh" status >/dev/null ||
+  { log "the test nodes are not up: run \`bash test/fixtures/nodes.sh up\`" && exit 1; }
+if [[ ,$contenders, == *,ansible,* ]] && ! command -v ansible-playbook >/dev/null; then
+  if ((EUID == 0)); then
+    log "installing Debian's ansible"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ansible >/dev/null
+  else
+    log "ansible-playbook is missing: sudo apt-get install ansible" && exit 1
+  fi
+fi
+if [[ ,$contenders, == *,ansible,* ]] &&
+  ! ansible-doc containers.podman.podman_container >/dev/null 2>&1; then
+  log "this Ansible has no containers.podman collection (Debian's ansible package ships it)" && exit 1
+fi
+mkdir -p "$WORK"
+
+# --- the pulumi-mcp source under test ----------------------------------------------------------
+SRC=$WORK/src
+rm -rf "$SRC"
+mkdir -p "$SRC"
+if [[ $source_mode == head ]]; then
+  source_desc="HEAD $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
+  git -C "$REPO_ROOT" archive HEAD | tar -x -C "$SRC"
+else
+  source_desc="working tree at $(git -C "$REPO_ROOT" rev-parse --short HEAD) + uncommitted changes"
+  (cd "$REPO_ROOT" && git ls-files -co --exclude-standard -z | grep -zv '^bench/' |
+    xargs -0 tar -cf - --ignore-failed-read) | tar -x -C "$SRC"
+fi
+ln -s "$REPO_ROOT/node_modules" "$SRC/node_modules"
+if [[ -n $patch_channels ]]; then
+  [[ $patch_channels =~ ^[1-9][0-9]*$ ]] || { log "--patch-channels needs a positive integer" && exit 2; }
+  transport_file=$SRC/provider/transport/ssh-transport.ts
+  grep -q '^const CHANNELS_PER_CONNECTION = [0-9]*;' "$transport_file" ||
+    { log "--patch-channels: no CHANNELS_PER_CONNECTION constant in $transport_file" && exit 1; }
+  sed -i "s/^const CHANNELS_PER_CONNECTION = [0-9]*;/const CHANNELS_PER_CONNECTION = $patch_channels;/" "$transport_file"
+  source_desc+=" — EXPERIMENT: CHANNELS_PER_CONNECTION = $patch_channels"
+fi
+log "pulumi-mcp under test: $source_desc; building it and preparing the bench program"
+TS_NODE="$REPO_ROOT/node_modules/.bin/ts-node"
+PROGRAM=$("$TS_NODE" --transpile-only -e "
+  const { prepareProgram } = require('$SRC/test/engine/prepare-program.ts');
+  process.stdout.write(prepareProgram({ example: '$BENCH_DIR/program', name: 'bench' }).dir);
+")
+
+# --- the nodes, and cleaning up whatever happens ------------------------------------------------
+cleanup() {
+  local rc=$?
+  # Containers of an interrupted run (the driver removes its own on the way out).
+  local left
+  left=$(CONTAINERS_CONF=$(jq -r .podmanEnv.CONTAINERS_CONF "$ENV_JSON") \
+    CONTAINERS_REGISTRIES_CONF=$(jq -r .podmanEnv.CONTAINERS_REGISTRIES_CONF "$ENV_JSON") \
+    podman ps -a --format '{{.Names}}' 2>/dev/null | grep -E '^bench[ab]-c[0-9]{2}(-previous)?$' || true)
+  if [[ -n $left ]]; then
+    log "removing leftover containers: $(echo $left)"
+    # shellcheck disable=SC2086
+    CONTAINERS_CONF=$(jq -r .podmanEnv.CONTAINERS_CONF "$ENV_JSON") podman rm -f -t 0 $left >/dev/null || true
+  fi
+  bash "$BENCH_DIR/node.sh" down a || true
+  bash "$BENCH_DIR/node.sh" down b || true
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# --node LABEL,PORT,KNOWN_HOSTS_FILE,HOST_KEY_FINGERPRINT for bench.ts
+node_args=()
+for label in a b; do
+  if [[ $label == a ]] && ((fixture_a)); then
+    jq -r .node.knownHosts "$ENV_JSON" >"$WORK/known_hosts_fixture"
+    node_args+=(--node "a,$(jq -r .node.port "$ENV_JSON"),$WORK/known_hosts_fixture,$(jq -r .node.hostKeyFingerprint "$ENV_JSON")")
+    continue
+  fi
+  if [[ $label == a ]]; then port=${BENCH_PORT_A:-22023}; else port=${BENCH_PORT_B:-22024}; fi
+  bash "$BENCH_DIR/node.sh" up "$label" "$port" >/dev/null
+  fp=$(ssh-keygen -lf "$WORK/node-$label/ssh_host_ed25519_key.pub" | cut -d' ' -f2)
+  node_args+=(--node "$label,$port,$WORK/node-$label/known_hosts,$fp")
+done
+
+# --- the run --------------------------------------------------------------------------------
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+log "running: n=$n (Ansible: at most $ansible_n), $count components per node, contenders $contenders"
+cd "$REPO_ROOT"
+"$TS_NODE" --transpile-only "$BENCH_DIR/bench.ts" \
+  --src "$SRC" --program "$PROGRAM" --work "$WORK" --out "$WORK/results-$stamp.json" \
+  --n "$n" --ansible-n "$ansible_n" --count "$count" --contenders "$contenders" \
+  "${node_args[@]}" "${extra[@]}" |
+  { printf 'pulumi-mcp under test: %s%s\n' "$source_desc" \
+    "$([[ " ${extra[*]} " == *" --transpile-only "* ]] && echo " — EXPERIMENT: programs transpile-only")" && cat; } | tee "$WORK/report-$stamp.txt"
+exit "${PIPESTATUS[0]}"

@@ -1,0 +1,162 @@
+// BENCH ONLY. Preloaded (NODE_OPTIONS=--require) into the dynamic-provider process that the test
+// engine starts for a benchmark run. It changes no behaviour; it only watches:
+//   * ssh2 Client.connect/ready   -> handshakes, with their start and end times;
+//   * ssh2 Client.exec            -> one event per exec channel: node, command kind, when it was
+//                                    asked for (SshTransport.run/hold, so queueing for a channel
+//                                    slot shows), opened, first output, closed;
+//   * the Component provider's check/diff/create/read/update/delete -> one event per call, and
+//     the call each exec channel belongs to (AsyncLocalStorage);
+//   * pulumi-mcp's own per-node counters (transport allCounters()).
+// When the engine ends the process (SIGTERM) it prints everything as one stderr line,
+//   bench-trace {"origin":…,"connects":[…],"execs":[…],"ops":[…],"counters":{…}}
+// closes pulumi-mcp's pooled connections (so PULUMI_MCP_TRACE=1 prints its own lines) and exits.
+// All times are Date.now() milliseconds, comparable with the benchmark driver's clock.
+"use strict";
+
+const { AsyncLocalStorage } = require("node:async_hooks");
+const path = require("node:path");
+
+const als = new AsyncLocalStorage();
+const trace = {
+  origin: Math.round(performance.timeOrigin),
+  connects: [],
+  execs: [],
+  ops: [],
+  counters: {},
+  problems: [],
+};
+
+// Resolved as the program directory would (createRequire), not with require.resolve's `paths`:
+// this file lives inside the pulumi-mcp repository, whose package.json is named "pulumi-mcp", so
+// Node's package self-reference would resolve "pulumi-mcp/…" to the repository's own dist/.
+const programRequire = require("node:module").createRequire(path.join(process.cwd(), "package.json"));
+
+function fromProgram(request) {
+  return programRequire.resolve(request);
+}
+
+function kindOf(command) {
+  if (command.includes("flock")) return "lock";
+  const words = command.replace(/'/g, "").split(/\s+/);
+  const at = words.indexOf("podman");
+  if (at < 0) return words.slice(0, 2).join(" ");
+  let sub = words[at + 1] ?? "";
+  if (sub === "container") sub = words[at + 2] ?? sub;
+  return `podman ${sub}`;
+}
+
+function hookSsh2(mcpDir) {
+  const ssh2 = require("node:module").createRequire(path.join(mcpDir, "package.json"))("ssh2");
+  const proto = ssh2.Client.prototype;
+  const connect = proto.connect;
+  proto.connect = function benchConnect(config) {
+    const label = `${config.username}@${config.host}:${config.port}`;
+    this.__benchLabel = label;
+    const event = { node: label, t0: Date.now(), ready: undefined };
+    trace.connects.push(event);
+    this.once("ready", () => {
+      event.ready = Date.now();
+    });
+    return connect.apply(this, arguments);
+  };
+  const exec = proto.exec;
+  proto.exec = function benchExec(command, options, callback) {
+    const cb = typeof options === "function" ? options : callback;
+    const store = als.getStore() ?? {};
+    const event = {
+      node: this.__benchLabel,
+      kind: kindOf(String(command)),
+      op: store.op,
+      name: store.name,
+      asked: store.asked,
+      t0: Date.now(),
+      opened: undefined,
+      first: undefined,
+      t1: undefined,
+    };
+    trace.execs.push(event);
+    const wrapped = (error, stream) => {
+      event.opened = Date.now();
+      if (!error && stream) {
+        const first = () => {
+          event.first ??= Date.now();
+        };
+        stream.once("data", first);
+        stream.stderr?.once("data", first);
+        stream.once("close", () => {
+          event.t1 = Date.now();
+        });
+      } else event.t1 = event.opened;
+      return cb(error, stream);
+    };
+    return typeof options === "function"
+      ? exec.call(this, command, wrapped)
+      : exec.call(this, command, options, wrapped);
+  };
+}
+
+function hookTransport(mcpDir) {
+  const { SshTransport } = require(path.join(mcpDir, "dist/transport/ssh-transport.js"));
+  for (const method of ["run", "hold"]) {
+    const original = SshTransport.prototype[method];
+    SshTransport.prototype[method] = function benchAsk(...args) {
+      return als.run({ ...(als.getStore() ?? {}), asked: Date.now() }, () =>
+        original.apply(this, args),
+      );
+    };
+  }
+}
+
+function nameOf(bag) {
+  return bag && typeof bag === "object" && bag.service && bag.name
+    ? `${bag.service}-${bag.name}`
+    : undefined;
+}
+
+function hookProvider(mcpDir) {
+  const provider = require(path.join(mcpDir, "dist/resources/component-provider.js"));
+  // Which argument holds the component's properties, per method.
+  const bagAt = { check: 1, diff: 2, create: 0, read: 1, update: 2, delete: 1 };
+  for (const [method, at] of Object.entries(bagAt)) {
+    const original = provider[method];
+    if (typeof original !== "function") continue;
+    provider[method] = function benchOp(...args) {
+      const event = { op: method, name: nameOf(args[at]), t0: Date.now(), t1: undefined, ok: true };
+      trace.ops.push(event);
+      return als.run({ op: method, name: event.name }, async () => {
+        try {
+          return await original.apply(this, args);
+        } catch (error) {
+          event.ok = false;
+          throw error;
+        } finally {
+          event.t1 = Date.now();
+        }
+      });
+    };
+  }
+}
+
+let transportIndex;
+try {
+  const mcpDir = path.dirname(path.dirname(fromProgram("pulumi-mcp/dist/index.js")));
+  hookSsh2(mcpDir);
+  hookTransport(mcpDir);
+  hookProvider(mcpDir);
+  transportIndex = require(path.join(mcpDir, "dist/transport/index.js"));
+} catch (error) {
+  trace.problems.push(`hooks not installed: ${error.message}`);
+}
+
+process.once("SIGTERM", () => {
+  try {
+    if (transportIndex) trace.counters = Object.fromEntries(transportIndex.allCounters());
+  } catch (error) {
+    trace.problems.push(`counters unavailable: ${error.message}`);
+  }
+  trace.exit = Date.now();
+  process.stderr.write(`bench-trace ${JSON.stringify(trace)}\n`);
+  const done = () => process.exit(0);
+  setTimeout(done, 1_000).unref();
+  Promise.resolve(transportIndex?.closeAllConnections()).then(() => setTimeout(done, 50), done);
+});
