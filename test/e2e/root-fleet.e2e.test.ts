@@ -8,7 +8,7 @@
 //     prefix: the dev stack's hello-web is also examples/basic's container (its test, npm run demo);
 // (c) invalid stack config fails at preview naming the config key and the bad value.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineRunError, formatPreview, type PreparedProgram, prepareProgram } from "../engine";
 import { loadStackConfig, setStackConfig, stackFilePath } from "../engine/stack-file";
@@ -85,7 +85,8 @@ describe("the root fleet program (main: stack/) through the test engine", () => 
     expect(handshakes).toBe(0);
     const secrets = secretStrings(prodConfig);
     expect(secrets.length).toBeGreaterThan(1);
-    const shown = `${formatPreview(summary)}\n${JSON.stringify(summary)}`;
+    const state = existsSync(prod.stateFile) ? readFileSync(prod.stateFile, "utf8") : "";
+    const shown = `${formatPreview(summary)}\n${JSON.stringify(summary)}\n${state}`;
     for (const secret of secrets) expect(shown).not.toContain(secret);
   });
 
