@@ -60,13 +60,13 @@ afterAll(() => {
 });
 
 describe("pulumi-mcp from `npm pack` in an empty project", () => {
-  it("the tarball holds the compiled package only: dist/*.js and *.d.ts, package.json, README", () => {
+  it("the tarball holds the compiled package only: dist/*.js and *.d.ts, package.json, README, LICENSE", () => {
     const files = execFileSync("tar", ["-tzf", path.join(project, tarball)], { encoding: "utf8" })
       .trim()
       .split("\n")
       .map((file) => file.replace(/^package\//, ""));
     const other = files.filter((f) => !/^dist\/.*\.(?:js|d\.ts)$/.test(f));
-    expect(other.sort()).toEqual(["README.md", "package.json"]);
+    expect(other.sort()).toEqual(["LICENSE", "README.md", "package.json"]);
     expect(files).toContain("dist/index.d.ts");
   });
 
