@@ -79,7 +79,11 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 let podmanEnv: NodeJS.ProcessEnv = process.env;
 
 function podman(args: string[]): string {
-  return execFileSync("podman", args, { env: podmanEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync("podman", args, {
+    env: podmanEnv,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 function live(names: string[]): Map<string, { image: string; state: string }> {
@@ -103,7 +107,9 @@ function expectLive(setup: Setup, image: string | undefined, what: string): stri
   if (image === undefined) {
     return found.size === 0 ? undefined : `${what}: ${found.size} container(s) left`;
   }
-  const bad = names.filter((n) => found.get(n)?.state !== "running" || found.get(n)?.image !== image);
+  const bad = names.filter(
+    (n) => found.get(n)?.state !== "running" || found.get(n)?.image !== image,
+  );
   const extra = [...found.keys()].filter((n) => n.endsWith("-previous"));
   if (bad.length === 0 && extra.length === 0) return undefined;
   return `${what}: ${bad.length} not running ${image}${extra.length ? `, ${extra.length} -previous left` : ""}`;
@@ -161,6 +167,7 @@ const SCENARIO_LABEL: Record<Scenario, string> = {
   preview: "no-change preview",
   nochange: "no-change re-run",
   "nochange-transpile": "no-change re-run, program transpile-only",
+  empty: "run of a program declaring nothing",
   bump: "version bump v1→v2",
   refresh: "refresh",
   "refresh-seq": "refresh (engine, one at a time)",
@@ -202,7 +209,9 @@ interface Breakdown {
 function breakdown(sample: Sample): Breakdown | undefined {
   const trace = sample.trace;
   if (!trace) return undefined;
-  const work = trace.ops.filter((o) => ["create", "update", "read", "delete"].includes(o.op) && o.t1);
+  const work = trace.ops.filter(
+    (o) => ["create", "update", "read", "delete"].includes(o.op) && o.t1,
+  );
   const firstOp = Math.min(...work.map((o) => o.t0));
   const lastOp = Math.max(...work.map((o) => o.t1 as number));
   // When each node's lock was held (its hold command printed the marker).
@@ -229,7 +238,8 @@ function breakdown(sample: Sample): Breakdown | undefined {
     const duration = (o.t1 as number) - o.t0;
     opTotal += duration;
     const held = lockHeld.get(nodeOf.get(`${o.op} ${o.name}`) ?? "");
-    if (o.op !== "read" && held !== undefined) lockWait += Math.min(duration, Math.max(0, held - o.t0));
+    if (o.op !== "read" && held !== undefined)
+      lockWait += Math.min(duration, Math.max(0, held - o.t0));
   }
   const n = Math.max(1, work.length);
   for (const k of Object.keys(perOp)) perOp[k] = (perOp[k] as number) / n;
@@ -275,7 +285,9 @@ function breakdownTable(samples: Sample[], contenders: string[], scenarios: Scen
         (k) => median(bs.map((b) => b.perOp[k] ?? 0)) >= 5,
       );
       const parts = kinds
-        .sort((a, b) => median(bs.map((x) => x.perOp[b] ?? 0)) - median(bs.map((x) => x.perOp[a] ?? 0)))
+        .sort(
+          (a, b) => median(bs.map((x) => x.perOp[b] ?? 0)) - median(bs.map((x) => x.perOp[a] ?? 0)),
+        )
         .map((k) => {
           const count = median(bs.map((b) => b.execsPerOp[k] ?? 0));
           const countText = k.startsWith("podman") ? `×${Number(count.toFixed(1))}` : "";
@@ -284,7 +296,9 @@ function breakdownTable(samples: Sample[], contenders: string[], scenarios: Scen
       rows.push([
         `${c} ${sc}`,
         m((b) => b.wall),
-        bs[0]?.programUp === undefined ? "-" : `${m((b) => b.programUp)}→${m((b) => b.programExit)}`,
+        bs[0]?.programUp === undefined
+          ? "-"
+          : `${m((b) => b.programUp)}→${m((b) => b.programExit)}`,
         m((b) => b.providerUp),
         m((b) => b.firstCall),
         m((b) => b.toFirstOp),
@@ -389,10 +403,19 @@ async function main(): Promise<void> {
   const started = Date.now();
   const load0 = readFileSync("/proc/loadavg", "utf8").trim();
 
-  const step = async (c: Contender, scenario: Scenario, image: string, rep: number, expect?: string | null) => {
+  const step = async (
+    c: Contender,
+    scenario: Scenario,
+    image: string,
+    rep: number,
+    expect?: string | null,
+  ) => {
     const sample = await c.run(scenario, image, rep);
     samples.push(sample);
-    const check = expect === undefined ? undefined : expectLive(setup, expect ?? undefined, `${c.name} ${scenario}`);
+    const check =
+      expect === undefined
+        ? undefined
+        : expectLive(setup, expect ?? undefined, `${c.name} ${scenario}`);
     const note = [sample.note, check].filter(Boolean).join("; ");
     if (note) problems.push(`rep ${rep} ${c.name} ${scenario}: ${note}`);
     const counts = sample.nodes
@@ -400,7 +423,9 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k}:${v.handshakes}hs/${v.channels}ch`)
           .join(" ")
       : "";
-    log(`rep ${rep} ${c.name.padEnd(32)} ${scenario.padEnd(12)} ${secs(sample.ms).padStart(6)} s  ${counts}${note ? `  !! ${note}` : ""}`);
+    log(
+      `rep ${rep} ${c.name.padEnd(32)} ${scenario.padEnd(12)} ${secs(sample.ms).padStart(6)} s  ${counts}${note ? `  !! ${note}` : ""}`,
+    );
   };
 
   try {
@@ -418,6 +443,7 @@ async function main(): Promise<void> {
         if (firstMcp) await step(c, "preview", v1, rep);
         if (!isMcp || firstMcp) await step(c, "nochange", v1, rep, v1);
         if (firstMcp) await step(c, "nochange-transpile", v1, rep, v1);
+        if (firstMcp) await step(c, "empty", v1, rep, v1);
         await step(c, "bump", v2, rep, v2);
         if (!isMcp || firstMcp) await step(c, "refresh", v2, rep, v2);
         if (firstMcp) await step(c, "refresh-seq", v2, rep, v2);
@@ -463,23 +489,42 @@ async function main(): Promise<void> {
   // ----- report -----
   const names = contenders.map((c) => c.name);
   const floorName = "floor";
-  const scenarios: Scenario[] = ["deploy", "preview", "nochange", "nochange-transpile", "bump", "refresh", "refresh-seq", "destroy"];
+  const scenarios: Scenario[] = [
+    "deploy",
+    "preview",
+    "nochange",
+    "nochange-transpile",
+    "empty",
+    "bump",
+    "refresh",
+    "refresh-seq",
+    "destroy",
+  ];
   if (args.seqDestroy) scenarios.push("destroy-seq");
-  const of = (c: string, sc: Scenario) => samples.filter((s) => s.contender === c && s.scenario === sc);
+  const of = (c: string, sc: Scenario) =>
+    samples.filter((s) => s.contender === c && s.scenario === sc);
   const rows: string[][] = [];
   for (const sc of scenarios) {
     const floorOf: Partial<Record<Scenario, Scenario>> = {
       "refresh-seq": "refresh",
       "destroy-seq": "destroy",
       "nochange-transpile": "nochange",
+      empty: "nochange",
     };
     const floor = median(of(floorName, floorOf[sc] ?? sc).map((s) => s.ms));
     const row = [SCENARIO_LABEL[sc]];
     for (const c of names) {
       const ss = of(c, sc);
       const t = median(ss.map((s) => s.ms));
-      const ratio = c === floorName || Number.isNaN(t) || Number.isNaN(floor) ? "" : ` ${(t / floor).toFixed(2)}×`;
-      row.push(ss.length ? `${secs(t)}${ratio}` : "-", ss.length ? perNode(ss, nodes, "handshakes") : "-", ss.length ? perNode(ss, nodes, "channels") : "-");
+      const ratio =
+        c === floorName || Number.isNaN(t) || Number.isNaN(floor)
+          ? ""
+          : ` ${(t / floor).toFixed(2)}×`;
+      row.push(
+        ss.length ? `${secs(t)}${ratio}` : "-",
+        ss.length ? perNode(ss, nodes, "handshakes") : "-",
+        ss.length ? perNode(ss, nodes, "channels") : "-",
+      );
     }
     rows.push(row);
   }
@@ -488,11 +533,17 @@ async function main(): Promise<void> {
   const mainTable = table(header, rows);
 
   const opRows: string[][] = [];
-  const opName: Partial<Record<Scenario, string>> = { deploy: "create", bump: "update (v1→v2)", "refresh-seq": "read", "destroy-seq": "delete" };
+  const opName: Partial<Record<Scenario, string>> = {
+    deploy: "create",
+    bump: "update (v1→v2)",
+    "refresh-seq": "read",
+    "destroy-seq": "delete",
+  };
   for (const s of opSamples) {
     const counts = Object.values(s.nodes ?? {})[0];
     const kinds = new Map<string, number>();
-    for (const e of s.trace?.execs ?? ([] as ExecEvent[])) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
+    for (const e of s.trace?.execs ?? ([] as ExecEvent[]))
+      kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
     opRows.push([
       `${opName[s.scenario] ?? s.scenario}, ${s.contender.replace("one component, ", "")}`,
       secs(s.ms),
@@ -501,21 +552,46 @@ async function main(): Promise<void> {
       [...kinds].map(([k, n]) => `${k}×${n}`).join(", "),
     ]);
   }
-  const opTable = table(["operation (1 component, node a)", "wall s", "handshakes", "channels", "exec channels by command"], opRows);
+  const opTable = table(
+    [
+      "operation (1 component, node a)",
+      "wall s",
+      "handshakes",
+      "channels",
+      "exec channels by command",
+    ],
+    opRows,
+  );
 
   const mcpNames = names.filter((n) => n.startsWith("pulumi-mcp"));
-  const detail = breakdownTable(samples, mcpNames, ["deploy", "bump", "refresh", "refresh-seq", "destroy"]);
+  const detail = breakdownTable(samples, mcpNames, [
+    "deploy",
+    "bump",
+    "refresh",
+    "refresh-seq",
+    "destroy",
+  ]);
   const idle = table(
     ["run", "wall", "program up→exit", "provider process up", "provider calls (check/diff)"],
     mcpNames.flatMap((c) =>
-      (["preview", "nochange", "nochange-transpile"] as Scenario[]).flatMap((sc) => {
+      (["preview", "nochange", "nochange-transpile", "empty"] as Scenario[]).flatMap((sc) => {
         const ss = of(c, sc);
         if (ss.length === 0) return [];
         const up = median(ss.filter((s) => s.program).map((s) => (s.program?.origin ?? 0) - s.t0));
         const exit = median(ss.filter((s) => s.program).map((s) => (s.program?.exit ?? 0) - s.t0));
         const calls = median(ss.map((s) => s.trace?.ops.length ?? 0));
-        const provider = median(ss.filter((s) => s.trace).map((s) => (s.trace?.origin ?? 0) - s.t0));
-        return [[`${c} ${sc}`, secs(median(ss.map((s) => s.ms))), `${secs(up)}→${secs(exit)}`, secs(provider), String(calls)]];
+        const provider = median(
+          ss.filter((s) => s.trace).map((s) => (s.trace?.origin ?? 0) - s.t0),
+        );
+        return [
+          [
+            `${c} ${sc}`,
+            secs(median(ss.map((s) => s.ms))),
+            `${secs(up)}→${secs(exit)}`,
+            secs(provider),
+            String(calls),
+          ],
+        ];
       }),
     ),
   );
@@ -526,9 +602,9 @@ async function main(): Promise<void> {
     "",
     "Median wall time per scenario (s) and its ratio to the floor; SSH handshakes (hs) and exec channels/sessions (ch) per node a/b, medians.",
     mainTable,
-    "-: not run. The default-minUptime variant runs deploy, bump and destroy only (nothing else starts a container); previews, transpile-only",
-    "re-runs and the engine's one-at-a-time refresh run for the first pulumi-mcp variant only. ×floor of those rows is against the floor's",
-    "no-change re-run / refresh.",
+    "-: not run. The default-minUptime variant runs deploy, bump and destroy only (nothing else starts a container); the preview, transpile-only",
+    "re-run, empty-program run and the engine's one-at-a-time refresh run for the first pulumi-mcp variant only; their ×floor is against the",
+    "floor's no-change re-run / refresh.",
     "",
     "pulumi-mcp per operation: one component alone on node a (channels include the node lock's held channel).",
     opTable,
@@ -544,15 +620,22 @@ async function main(): Promise<void> {
     "No-change runs (no SSH expected):",
     idle,
     "",
-    problems.length ? `PROBLEMS:\n${problems.map((p) => `  - ${p}`).join("\n")}` : "Every step left the nodes as expected.",
+    problems.length
+      ? `PROBLEMS:\n${problems.map((p) => `  - ${p}`).join("\n")}`
+      : "Every step left the nodes as expected.",
   ].join("\n");
   process.stdout.write(`${report}\n`);
-  writeFileSync(args.out, JSON.stringify({ args, setup, samples, opSamples, problems, report }, null, 1));
+  writeFileSync(
+    args.out,
+    JSON.stringify({ args, setup, samples, opSamples, problems, report }, null, 1),
+  );
   log(`raw samples: ${args.out}`);
   if (problems.length) process.exitCode = 1;
 }
 
 main().catch((error) => {
-  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

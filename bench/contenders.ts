@@ -12,6 +12,7 @@ export type Scenario =
   | "preview"
   | "nochange"
   | "nochange-transpile"
+  | "empty"
   | "bump"
   | "refresh"
   | "refresh-seq"
@@ -101,7 +102,10 @@ function runChild(
     });
     child.on("error", reject);
     child.on("close", (code) => {
-      writeFileSync(logFile, `$ ${command} ${args.join(" ")}\n${stdout}\n--- stderr ---\n${stderr}`);
+      writeFileSync(
+        logFile,
+        `$ ${command} ${args.join(" ")}\n${stdout}\n--- stderr ---\n${stderr}`,
+      );
       resolve({ code, stdout, stderr });
     });
   });
@@ -144,7 +148,9 @@ export function floorContender(setup: Setup): Contender {
       );
       const t1 = Date.now();
       if (result.code !== 0) {
-        throw new Error(`floor ${scenario} failed (${result.code}):\n${result.stderr.slice(-2000)}`);
+        throw new Error(
+          `floor ${scenario} failed (${result.code}):\n${result.stderr.slice(-2000)}`,
+        );
       }
       const nodes: Record<string, NodeCounts> = {};
       for (const m of result.stdout.matchAll(/^floor (\S+) handshakes=(\d+) sessions=(\d+)$/gm)) {
@@ -164,7 +170,10 @@ export function ansibleContender(setup: Setup): Contender {
   const home = path.join(dir, "home");
   mkdirSync(home, { recursive: true });
   const knownHosts = path.join(dir, "known_hosts");
-  writeFileSync(knownHosts, setup.nodes.map((n) => readFileSync(n.knownHostsFile, "utf8")).join(""));
+  writeFileSync(
+    knownHosts,
+    setup.nodes.map((n) => readFileSync(n.knownHostsFile, "utf8")).join(""),
+  );
   const inventory = path.join(dir, "inventory.ini");
   writeFileSync(
     inventory,
@@ -189,9 +198,8 @@ export function ansibleContender(setup: Setup): Contender {
   return {
     name: "ansible",
     async run(scenario, image, rep) {
-      const playbook = { deploy: "deploy", nochange: "deploy", bump: "deploy" }[
-        scenario as string
-      ] ?? scenario;
+      const playbook =
+        { deploy: "deploy", nochange: "deploy", bump: "deploy" }[scenario as string] ?? scenario;
       if (!["deploy", "refresh", "destroy"].includes(playbook)) {
         throw new Error(`ansible has no ${scenario} scenario`);
       }
@@ -235,7 +243,9 @@ export function ansibleContender(setup: Setup): Contender {
       const t1 = Date.now();
       closeMasters(controlDir);
       if (result.code !== 0) {
-        throw new Error(`ansible ${scenario} failed (${result.code}):\n${result.stdout.slice(-3000)}`);
+        throw new Error(
+          `ansible ${scenario} failed (${result.code}):\n${result.stdout.slice(-3000)}`,
+        );
       }
       const changed = [...result.stdout.matchAll(/^node-\S+\s*:.*changed=(\d+)/gm)].map((m) =>
         Number(m[1]),
@@ -288,7 +298,15 @@ function closeMasters(controlDir: string): void {
     try {
       execFileSync(
         "/usr/bin/ssh",
-        ["-F", "/dev/null", "-o", `ControlPath=${path.join(controlDir, socket)}`, "-O", "exit", "x"],
+        [
+          "-F",
+          "/dev/null",
+          "-o",
+          `ControlPath=${path.join(controlDir, socket)}`,
+          "-O",
+          "exit",
+          "x",
+        ],
         { stdio: "ignore", timeout: 10_000 },
       );
     } catch {
@@ -327,7 +345,10 @@ export interface ProviderTrace {
   connects: { node: string; t0: number; ready?: number }[];
   execs: ExecEvent[];
   ops: OpEvent[];
-  counters: Record<string, { handshakes: number; channels: number; bytesOut: number; bytesIn: number }>;
+  counters: Record<
+    string,
+    { handshakes: number; channels: number; bytesOut: number; bytesIn: number }
+  >;
   problems: string[];
 }
 
@@ -434,17 +455,21 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
           deploy: "up",
           nochange: "up",
           "nochange-transpile": "up",
+          empty: "up",
           bump: "up",
           preview: "preview",
           "refresh-seq": "refresh",
           "destroy-seq": "destroy",
         }[scenario];
+        // "empty": the same program declaring nothing (count 0), against a state of its own: what
+        // a run costs before any resource is involved.
+        const empty = scenario === "empty";
         const summary = await engine.runPulumi({
           programDir: options.programDir,
           project: options.project,
           stack,
-          config: config(image),
-          stateFile: options.stateFile,
+          config: empty ? { ...config(image), count: 0 } : config(image),
+          stateFile: empty ? `${options.stateFile}.empty.json` : options.stateFile,
           operation,
           // The SDK type-checks a TypeScript program unless told not to; this scenario measures
           // how much of a run that is.
@@ -455,13 +480,12 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
           providerEnv,
           timeoutMs: 15 * 60_000,
         });
-        const ops = (summary.resources as Any[])
-          .filter((r) => r.custom)
-          .map((r) => r.op as string);
+        const ops = (summary.resources as Any[]).filter((r) => r.custom).map((r) => r.op as string);
         const want = {
           deploy: "create",
           nochange: "same",
           "nochange-transpile": "same",
+          empty: "same",
           bump: "update",
           preview: "same",
           "refresh-seq": "read",
@@ -471,7 +495,8 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
         out = {
           providerStderr: summary.providerStderr,
           stderr: summary.stderr,
-          problem: wrong.length > 0 ? `unexpected steps: ${[...new Set(wrong)].join(",")}` : undefined,
+          problem:
+            wrong.length > 0 ? `unexpected steps: ${[...new Set(wrong)].join(",")}` : undefined,
         };
       }
       const t1 = Date.now();
@@ -486,7 +511,7 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
         if (node) counts[node.label] = { handshakes: c.handshakes, channels: c.channels };
       }
       const problems = [out.problem, ...(trace?.problems ?? [])].filter(Boolean);
-      if (!trace && !["preview", "nochange", "nochange-transpile"].includes(scenario)) {
+      if (!trace && !["preview", "nochange", "nochange-transpile", "empty"].includes(scenario)) {
         problems.push("no provider trace");
       }
       return {

@@ -12,7 +12,7 @@
 # BENCH_STOP_TIMEOUT, BENCH_WORK (scratch dir), FLOOR_PARALLEL.
 # Prints one line per node: "floor <label> handshakes=1 sessions=N".
 #
-# The connection is opened (ssh -MNf) and closed (ssh -O exit) inside the run, so its wall time
+# The connection is opened (ssh -Nf) and closed (ssh -O exit) inside the run, so its wall time
 # includes the handshake, like the other contenders' runs.
 set -euo pipefail
 

@@ -2,7 +2,6 @@
 // the test engine starts for `up`/`preview`: prints when the process started and when it exited,
 //   bench-program {"origin":…,"exit":…}
 // so the benchmark can tell program start-up (node + ts-node + the SDK) from provider work.
-"use strict";
 const origin = Math.round(performance.timeOrigin);
 process.once("exit", () => {
   process.stderr.write(`bench-program ${JSON.stringify({ origin, exit: Date.now() })}\n`);

@@ -11,7 +11,6 @@
 //   bench-trace {"origin":…,"connects":[…],"execs":[…],"ops":[…],"counters":{…}}
 // closes pulumi-mcp's pooled connections (so PULUMI_MCP_TRACE=1 prints its own lines) and exits.
 // All times are Date.now() milliseconds, comparable with the benchmark driver's clock.
-"use strict";
 
 const { AsyncLocalStorage } = require("node:async_hooks");
 const path = require("node:path");
@@ -29,7 +28,9 @@ const trace = {
 // Resolved as the program directory would (createRequire), not with require.resolve's `paths`:
 // this file lives inside the pulumi-mcp repository, whose package.json is named "pulumi-mcp", so
 // Node's package self-reference would resolve "pulumi-mcp/…" to the repository's own dist/.
-const programRequire = require("node:module").createRequire(path.join(process.cwd(), "package.json"));
+const programRequire = require("node:module").createRequire(
+  path.join(process.cwd(), "package.json"),
+);
 
 function fromProgram(request) {
   return programRequire.resolve(request);
@@ -49,7 +50,7 @@ function hookSsh2(mcpDir) {
   const ssh2 = require("node:module").createRequire(path.join(mcpDir, "package.json"))("ssh2");
   const proto = ssh2.Client.prototype;
   const connect = proto.connect;
-  proto.connect = function benchConnect(config) {
+  proto.connect = function benchConnect(config, ...rest) {
     const label = `${config.username}@${config.host}:${config.port}`;
     this.__benchLabel = label;
     const event = { node: label, t0: Date.now(), ready: undefined };
@@ -57,7 +58,7 @@ function hookSsh2(mcpDir) {
     this.once("ready", () => {
       event.ready = Date.now();
     });
-    return connect.apply(this, arguments);
+    return connect.call(this, config, ...rest);
   };
   const exec = proto.exec;
   proto.exec = function benchExec(command, options, callback) {
