@@ -143,20 +143,24 @@ export async function replaceWorkload(
   const name = workloadName(spec);
   const previousName = `${name}-previous`;
   await runtime.pull(spec);
-  let current = await runtime.inspect(name);
+  // Asked together, so a batching runtime answers both in one round trip.
+  let [current, setAside] = await Promise.all([
+    runtime.inspect(name),
+    runtime.inspect(previousName),
+  ]);
   // The old workload was serving: if the new one fails, start it again.
   let wasServing = current?.running === true;
   if (!current) {
     // An update interrupted after the old workload was set aside: put it back first,
     // so this attempt can roll back to it like any other.
-    const setAside = await runtime.inspect(previousName);
     if (!setAside) return runAndWait(runtime, spec, name);
     await runtime.rename(previousName, name);
     current = setAside;
+    setAside = undefined;
     wasServing = true;
-  } else {
-    await runtime.remove(previousName, 0); // a leftover of an interrupted update that got further
   }
+  // A leftover of an interrupted update that got further than setting aside.
+  if (setAside) await runtime.remove(previousName, 0);
   await runtime.stop(name, previousSpec.stopTimeout);
   await runtime.rename(name, previousName);
   try {
