@@ -17,6 +17,7 @@ import { ensureSuccess } from "./command-error";
 import { inspectBatched } from "./inspect-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
+import { pullOnce } from "./pull-once";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
@@ -25,10 +26,12 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   /** Pulls the image; a tag that does not exist fails here, before anything runs. */
   async pull(spec: ComponentSpec): Promise<void> {
-    ensureSuccess(
-      `podman pull ${spec.image}`,
-      await runPodman(this.transport, podmanPull(spec.image)),
-    );
+    await pullOnce(this.transport, spec.image, async () => {
+      ensureSuccess(
+        `podman pull ${spec.image}`,
+        await runPodman(this.transport, podmanPull(spec.image)),
+      );
+    });
   }
 
   /** Creates and starts the container. A container podman created but could not start is removed. */

@@ -71,7 +71,10 @@ export async function waitUntilStarted(
       const why = notReady ? `not ready: ${notReady}` : `state ${live.state}`;
       throw new DeployError(`${name} did not start within ${spec.startTimeout}s (${why})`);
     }
-    await sleep(POLL_MS);
+    // Running but not up long enough: look again when it will have been, not every
+    // poll — a crash meanwhile shows then as an exit or a higher restart count.
+    const untilUptime = live.running ? upSince + spec.minUptime * 1000 - Date.now() : 0;
+    await sleep(Math.min(Math.max(POLL_MS, untilUptime), Math.max(POLL_MS, deadline - Date.now())));
   }
 }
 

@@ -10,6 +10,14 @@ import {
   TransportError,
 } from "./types";
 
+/** The node refused to open a channel: the command did not start. */
+export class ChannelRefused extends TransportError {
+  constructor(label: string, reason: string) {
+    super(`cannot open a channel on ${label}: ${reason}`, true);
+    this.name = "ChannelRefused";
+  }
+}
+
 function shortCommand(argv: readonly string[]): string {
   const line = argv.join(" ");
   return line.length > 160 ? `${line.slice(0, 157)}...` : line;
@@ -55,11 +63,7 @@ export function execOnChannel(
     counters.channels += 1;
     counters.bytesOut += command.length + (options.stdin?.length ?? 0);
     client.exec(command, (error, stream) => {
-      if (error) {
-        return finish(
-          new TransportError(`cannot open a channel on ${label}: ${error.message}`, true),
-        );
-      }
+      if (error) return finish(new ChannelRefused(label, error.message));
       channel = stream;
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];

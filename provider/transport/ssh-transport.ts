@@ -4,11 +4,13 @@ import type { NodeCredentials, NodeTarget } from "../spec/node";
 import { traceCounters } from "./counters";
 import { Semaphore } from "./semaphore";
 import { connectWithRetry, forwardThrough, nodeLabel } from "./ssh-connect";
-import { execOnChannel, holdOnChannel } from "./ssh-exec";
+import { ChannelRefused, execOnChannel, holdOnChannel } from "./ssh-exec";
 import type { CommandResult, HeldCommand, HoldOptions, RunOptions, Transport } from "./types";
 
 /** sshd's MaxSessions defaults to 10: stay below it and queue the rest. */
 const CHANNELS_PER_CONNECTION = 8;
+/** How often a refused channel open is tried before the command fails. */
+const CHANNEL_OPEN_ATTEMPTS = 5;
 /** Close a connection nobody used for this long, so a finished run can exit. */
 const IDLE_CLOSE_MS = 20_000;
 
@@ -116,10 +118,19 @@ export class SshTransport implements Transport {
     const release = await entry.channels.acquire();
     clearTimeout(entry.idleTimer);
     try {
-      return await execOnChannel(client, this.label, argv, {
-        ...options,
-        timeoutMs: options.timeoutMs ?? this.node.commandTimeoutMs,
-      });
+      // sshd may refuse a channel when its MaxSessions is lower than ours: the
+      // command never started, so waiting and opening it again is safe.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await execOnChannel(client, this.label, argv, {
+            ...options,
+            timeoutMs: options.timeoutMs ?? this.node.commandTimeoutMs,
+          });
+        } catch (error) {
+          if (!(error instanceof ChannelRefused) || attempt >= CHANNEL_OPEN_ATTEMPTS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
     } finally {
       release();
       closeWhenIdle(entry, client);
