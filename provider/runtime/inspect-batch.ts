@@ -49,7 +49,10 @@ export async function inspectBatched(
   if (!batch || batch.names.size >= MAX_BATCH) {
     const names = new Set<string>();
     const result = new Promise<Map<string, LiveWorkload>>((resolve, reject) => {
-      setTimeout(() => {
+      setTimeout(async () => {
+        // Until the node's connection is up nothing can go out anyway: keep taking
+        // names, so the reads of a whole refresh share one round trip.
+        await transport.ready();
         if (open.get(transport.label) === fresh) open.delete(transport.label);
         inspectAll(transport, [...names]).then(resolve, reject);
       }, WINDOW_MS);

@@ -19,6 +19,7 @@ export function transportFor(
   return {
     label: `${transport.label} (sudo)`,
     run: (argv, options) => transport.run(withPrivilege(argv, true), options),
+    ready: () => transport.ready(),
     hold: (argv, options) => transport.hold(withPrivilege(argv, true), options),
   };
 }

@@ -16,6 +16,8 @@ export class LocalTransport implements Transport {
 
   constructor(private readonly node: NodeTarget) {}
 
+  async ready(): Promise<void> {}
+
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const [file, ...args] = argv;
     if (!file) throw new Error("empty command");

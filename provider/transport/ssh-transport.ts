@@ -89,6 +89,14 @@ export class SshTransport implements Transport {
     this.label = nodeLabel(node);
   }
 
+  /** Connects if needed; a failed connect is reported by the command that runs next. */
+  async ready(): Promise<void> {
+    await pooled(this.node, this.credentials).client.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** A held command keeps one of the connection's channel slots until released. */
   async hold(argv: readonly string[], options: HoldOptions): Promise<HeldCommand> {
     const entry = pooled(this.node, this.credentials);

@@ -34,6 +34,8 @@ export interface Transport {
   /** `user@host:port` or `local`, for messages. */
   readonly label: string;
   run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /** Resolves once commands can run (the SSH connection is up); never throws. */
+  ready(): Promise<void>;
   /**
    * Starts argv and keeps it running (stdin open) until released: for what
    * lives as long as a connection, such as a lock. Rejects with
