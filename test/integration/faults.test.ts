@@ -26,10 +26,8 @@ function inputs(
   extra: Record<string, unknown> = {},
   node: Record<string, unknown> = {},
 ) {
-  const ssh = sshNodeInputs(nodes);
   return {
-    ...ssh,
-    node: { ...ssh.node, ...node },
+    ...sshNodeInputs(nodes, node),
     service: "faults",
     name: "web",
     image,

@@ -29,11 +29,9 @@ const urn = dynamicResourceUrn("locked-web", "dev", "lock");
 let program: ProgramDir;
 const runs: DynamicProviderClient[] = [];
 
-function inputs(image: string, extra: Record<string, unknown> = {}) {
-  const ssh = sshNodeInputs(nodes);
+function inputs(image: string, node: Record<string, unknown> = {}) {
   return {
-    ...ssh,
-    node: { ...ssh.node, ...extra },
+    ...sshNodeInputs(nodes, node),
     service: "locked",
     name: "web",
     image,
