@@ -102,6 +102,9 @@ export class SshTransport implements Transport {
     const entry = pooled(this.node, this.credentials);
     const client = await entry.client;
     const releaseSlot = await entry.channels.acquire();
+    // A hold may wait long (another run's node lock): the idle timer armed by the
+    // last command must not end the connection under it.
+    clearTimeout(entry.idleTimer);
     try {
       const held = await holdOnChannel(client, this.label, argv, options);
       return {
