@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, needsRecreate } from "../diff/component-diff";
 import { runtimeFor } from "../runtime";
-import { createWorkload, replaceWorkload } from "../runtime/deploy";
+import { createWorkload, removeWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { checkComponent } from "../spec/check-component";
 import { type ComponentSpec, workloadName } from "../spec/component";
@@ -119,12 +119,8 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
   async delete(_id: string, props: Bag): Promise<void> {
     const spec = specFrom(props, "state");
     const runtime = runtimeFor(spec);
-    const name = workloadName(spec);
     await about(spec, "deleting", () =>
-      withNodeLock(runtime.transport, spec.node.lockTimeoutMs, async () => {
-        await runtime.remove(name, spec.stopTimeout);
-        await runtime.remove(`${name}-previous`, 0);
-      }),
+      withNodeLock(runtime.transport, spec.node.lockTimeoutMs, () => removeWorkload(runtime, spec)),
     );
   },
 };
