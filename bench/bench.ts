@@ -31,6 +31,8 @@ interface Args {
   ops: boolean;
   seqDestroy: boolean;
   transpileOnly: boolean;
+  /** Sessions at once per node for the floor and pulumi-mcp (maxSessions). */
+  sessions: number;
   /** label, port, known_hosts file, host key fingerprint */
   nodes: [string, number, string, string][];
   ansibleN: number;
@@ -57,6 +59,7 @@ function parseArgs(argv: string[]): Args {
     ops: !argv.includes("--no-ops"),
     seqDestroy: argv.includes("--seq-destroy"),
     transpileOnly: argv.includes("--transpile-only"),
+    sessions: Number(get("sessions") ?? 20),
     nodes: argv
       .flatMap((a, i) => (a === "--node" ? [argv[i + 1] ?? ""] : []))
       .map((spec) => {
@@ -358,9 +361,9 @@ async function main(): Promise<void> {
     // busybox httpd (the test image) ignores SIGTERM, so every stop waits the whole timeout:
     // 1 s, the same for every contender.
     stopTimeout: 1,
-    // bench/node.sh's sshds allow MaxSessions 20: the floor runs 20 sessions at once per node,
-    // and pulumi-mcp gets the same through its maxSessions node input.
-    sessions: 20,
+    // bench/node.sh's sshds allow MaxSessions 20: by default the floor runs 20 sessions at once
+    // per node, and pulumi-mcp gets the same through its maxSessions node input.
+    sessions: args.sessions,
     work: args.work,
     servicePrefix: "bench",
   };

@@ -7,8 +7,8 @@
 #   bash bench/run.sh --ansible-n 3   # Ansible N times too (by default it runs once: see below)
 #
 # Experiments (what-ifs measured instead of guessed; say so wherever their figures are quoted):
-#   --patch-channels N   build pulumi-mcp with CHANNELS_PER_CONNECTION = N (ssh-transport.ts) in
-#                        the scratch snapshot; the repository is not touched
+#   --sessions N         commands at once per node for the floor (FLOOR_PARALLEL) and pulumi-mcp
+#                        (its maxSessions node input); 20 by default = the bench sshds' MaxSessions
 #   --transpile-only     run every pulumi-mcp program with PULUMI_NODEJS_TRANSPILE_ONLY=true (the
 #                        SDK then skips type-checking the TypeScript program)
 #
@@ -55,7 +55,6 @@ count=20
 contenders=floor,mcp0,mcp,ansible
 ansible_n=1
 fixture_a=0
-patch_channels=
 source_mode=head
 extra=()
 while (($# > 0)); do
@@ -67,7 +66,7 @@ while (($# > 0)); do
   --ansible-n) ansible_n=$2 && shift ;;
   --fixture-node-a) fixture_a=1 ;;
   --worktree) source_mode=worktree ;;
-  --patch-channels) patch_channels=$2 && shift ;;
+  --sessions) extra+=("$1" "$2") && shift ;;
   --transpile-only) extra+=("$1") ;;
   --seq-destroy | --no-ops) extra+=("$1") ;;
   -h | --help)
@@ -118,14 +117,6 @@ else
     xargs -0 tar -cf - --ignore-failed-read) | tar -x -C "$SRC"
 fi
 ln -s "$REPO_ROOT/node_modules" "$SRC/node_modules"
-if [[ -n $patch_channels ]]; then
-  [[ $patch_channels =~ ^[1-9][0-9]*$ ]] || { log "--patch-channels needs a positive integer" && exit 2; }
-  transport_file=$SRC/provider/transport/ssh-transport.ts
-  grep -q '^const CHANNELS_PER_CONNECTION = [0-9]*;' "$transport_file" ||
-    { log "--patch-channels: no CHANNELS_PER_CONNECTION constant in $transport_file" && exit 1; }
-  sed -i "s/^const CHANNELS_PER_CONNECTION = [0-9]*;/const CHANNELS_PER_CONNECTION = $patch_channels;/" "$transport_file"
-  source_desc+=" — EXPERIMENT: CHANNELS_PER_CONNECTION = $patch_channels"
-fi
 log "pulumi-mcp under test: $source_desc; building it and preparing the bench program"
 TS_NODE="$REPO_ROOT/node_modules/.bin/ts-node"
 PROGRAM=$("$TS_NODE" --transpile-only -e "

@@ -88,8 +88,10 @@ export function podmanRun(
   return withEnvFromStdin(command, spec.env);
 }
 
-export function podmanStop(name: string, timeoutSeconds: number): string[] {
-  return ["podman", "stop", "--ignore", "--time", String(timeoutSeconds), "--", name];
+/** Stops those of the containers that exist and run. */
+export function podmanStop(names: readonly string[], timeoutSeconds: number): string[] {
+  if (names.length === 0) throw new Error("podman stop needs at least one name");
+  return ["podman", "stop", "--ignore", "--time", String(timeoutSeconds), "--", ...names];
 }
 
 export function podmanStart(name: string): string[] {
@@ -107,11 +109,6 @@ export function podmanRemove(names: readonly string[], timeoutSeconds: number): 
 
 export function podmanRename(from: string, to: string): string[] {
   return ["podman", "rename", "--", from, to];
-}
-
-/** Stops a container and renames it, in one command: the first half of an update's swap. */
-export function podmanSetAside(name: string, to: string, timeoutSeconds: number): string[] {
-  return chain(podmanStop(name, timeoutSeconds), podmanRename(name, to));
 }
 
 export function podmanInspect(names: readonly string[]): string[] {

@@ -5,18 +5,16 @@ import {
   podmanPull,
   podmanRename,
   podmanRun,
-  podmanSetAside,
   podmanStart,
-  podmanStop,
 } from "../commands/podman";
 import type { ComponentSpec } from "../spec/component";
 import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { inspectBatched } from "./inspect-batch";
+import { removeBatched, stopBatched } from "./podman-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
 import { pullOnce } from "./pull-once";
-import { removeBatched } from "./remove-batch";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
@@ -60,11 +58,9 @@ export class ContainerRuntime implements WorkloadRuntime {
     ensureSuccess(`podman start ${name}`, await runPodman(this.transport, podmanStart(name)));
   }
 
-  async stop(name: string, timeoutSeconds: number): Promise<void> {
-    ensureSuccess(
-      `podman stop ${name}`,
-      await runPodman(this.transport, podmanStop(name, timeoutSeconds)),
-    );
+  /** Stops the container if it runs, batched with other stops on the node. */
+  stop(name: string, timeoutSeconds: number): Promise<void> {
+    return stopBatched(this.transport, name, timeoutSeconds);
   }
 
   /**
@@ -75,11 +71,13 @@ export class ContainerRuntime implements WorkloadRuntime {
     await Promise.all(names.map((name) => removeBatched(this.transport, name, timeoutSeconds)));
   }
 
+  /**
+   * The stop is batched with the other updates' stops on the node: one podman
+   * process stops them all at once, where one each would queue on podman's locks.
+   */
   async setAside(name: string, to: string, timeoutSeconds: number): Promise<void> {
-    ensureSuccess(
-      `podman stop ${name} and rename it ${to}`,
-      await runPodman(this.transport, podmanSetAside(name, to, timeoutSeconds)),
-    );
+    await this.stop(name, timeoutSeconds);
+    await this.rename(name, to);
   }
 
   async rename(from: string, to: string): Promise<void> {

@@ -3,13 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chain } from "../../provider/commands/chain";
 import { withEnvFromStdin } from "../../provider/commands/env-stdin";
-import {
-  podmanRemove,
-  podmanRun,
-  podmanRunArgv,
-  podmanSetAside,
-  podmanStop,
-} from "../../provider/commands/podman";
+import { podmanRemove, podmanRun, podmanRunArgv, podmanStop } from "../../provider/commands/podman";
 import { withPrivilege } from "../../provider/commands/privilege";
 import { quoteArg, toCommandLine } from "../../provider/commands/quote";
 import { checkComponent } from "../../provider/spec/check-component";
@@ -175,7 +169,7 @@ describe("podman argv builders", () => {
   });
 
   it("builds stop and rm that tolerate a missing container and never remove volumes", () => {
-    expect(podmanStop("mcq-api", 3)).toEqual([
+    expect(podmanStop(["mcq-api"], 3)).toEqual([
       "podman",
       "stop",
       "--ignore",
@@ -198,14 +192,6 @@ describe("podman argv builders", () => {
       "mcq-api-previous",
     ]);
     expect(() => podmanRemove([], 0)).toThrow(/at least one name/);
-  });
-
-  it("sets a container aside with stop and rename in one shell, stopping at the first failure", () => {
-    expect(podmanSetAside("mcq-api", "mcq-api-previous", 3)).toEqual([
-      "sh",
-      "-c",
-      "podman stop --ignore --time 3 -- mcq-api && podman rename -- mcq-api mcq-api-previous",
-    ]);
   });
 
   it("chains commands so that every argument still arrives verbatim and nothing runs", () => {
