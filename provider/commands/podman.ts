@@ -35,7 +35,7 @@ function publishFlag(spec: string): string {
  */
 export function podmanRun(
   spec: ComponentSpec,
-  options: { name?: string; specHash: string },
+  options: { name?: string; specHash: string; secretFlags?: readonly string[] },
 ): CommandWithInput {
   const name = options.name ?? workloadName(spec);
   const argv = [
@@ -64,6 +64,8 @@ export function podmanRun(
   for (const port of spec.ports) argv.push("--publish", publishFlag(port));
   for (const volume of spec.volumes) argv.push("--volume", volume);
   for (const key of Object.keys(spec.env)) argv.push("--env", key);
+  // Secret files' mounts and label (podman-secrets): names only, never contents.
+  if (options.secretFlags) argv.push(...options.secretFlags);
   // `--` ends podman's options: an image or cmd starting with "-" stays data.
   argv.push("--", spec.image, ...spec.cmd);
   return withEnvFromStdin(argv, spec.env);

@@ -14,6 +14,7 @@ import type { ComponentSpec } from "../spec/component";
 import { hostPathsOf } from "../spec/volume-spec";
 import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
+import { withSecretFiles } from "./container-secrets";
 import { inspectBatched } from "./inspect-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
@@ -34,8 +35,24 @@ export class ContainerRuntime implements WorkloadRuntime {
     });
   }
 
+  /** `runContainer`, with the spec's secret files made into podman secrets around it (container-secrets). */
+  run(spec: ComponentSpec, name: string, specHash: string): Promise<void> {
+    return withSecretFiles(
+      this.transport,
+      spec,
+      name,
+      (secretFlags) => this.runContainer(spec, name, specHash, secretFlags),
+      () => this.remove(name, 0),
+    );
+  }
+
   /** Creates and starts the container. A container podman created but could not start is removed. */
-  async run(spec: ComponentSpec, name: string, specHash: string): Promise<void> {
+  private async runContainer(
+    spec: ComponentSpec,
+    name: string,
+    specHash: string,
+    secretFlags: readonly string[],
+  ): Promise<void> {
     // MCP keeps service data in host directories such as /srv/<service>: make them on
     // first deploy, as the agent does. They are never removed.
     const hostPaths = hostPathsOf(spec.volumes);
@@ -45,7 +62,7 @@ export class ContainerRuntime implements WorkloadRuntime {
         await this.transport.run(ensureHostDirectories(hostPaths)),
       );
     }
-    const { argv, stdin } = podmanRun(spec, { name, specHash });
+    const { argv, stdin } = podmanRun(spec, { name, specHash, secretFlags });
     // A run that failed half-way may have left a created container: remove it before trying again.
     const result = await runPodman(this.transport, argv, { stdin }, () => this.remove(name, 0));
     if (result.exitCode !== 0) {
