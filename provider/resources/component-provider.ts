@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, needsRecreate } from "../diff/component-diff";
 import { runtimeFor } from "../runtime";
+import { sweepSecretFiles } from "../runtime/container-secrets";
 import { createWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { checkComponent } from "../spec/check-component";
@@ -124,6 +125,7 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
       withNodeLock(runtime.transport, spec.node.lockTimeoutMs, async () => {
         await runtime.remove(name, spec.stopTimeout);
         await runtime.remove(`${name}-previous`, 0);
+        await sweepSecretFiles(runtime.transport, spec, name);
       }),
     );
   },
