@@ -20,9 +20,15 @@ import {
   observedSecretFiles,
   UNKNOWN_SECRET_FILE,
 } from "../../provider/resources/secret-files-state";
+import {
+  removeSecrets,
+  sweepSecretFiles,
+  withSecretFiles,
+} from "../../provider/runtime/container-secrets";
 import { checkComponent } from "../../provider/spec/check-component";
 import type { ComponentSpec } from "../../provider/spec/component";
 import { checkService, componentOf } from "../../provider/spec/service";
+import type { CommandResult, Transport } from "../../provider/transport";
 import { validInputs } from "./fixtures";
 
 const SECRET = "s3cr3t-file-content-9d2e";
@@ -366,5 +372,122 @@ describe("secretFiles in a service", () => {
       "components[1].secretFiles",
     ]);
     expect(JSON.stringify(outcome.failures)).not.toContain(SECRET);
+  });
+});
+
+/** A transport that records every command and answers from a script. */
+function fakeTransport(answer: (argv: readonly string[]) => CommandResult = () => OK) {
+  const calls: { argv: readonly string[]; stdin?: string }[] = [];
+  const transport: Transport = {
+    label: "fake",
+    async run(argv, options) {
+      calls.push({ argv, stdin: options?.stdin });
+      return answer(argv);
+    },
+    async ready() {},
+    async hold() {
+      throw new Error("not used");
+    },
+  };
+  return { transport, calls };
+}
+const OK: CommandResult = { exitCode: 0, stdout: "", stderr: "" };
+const isSecretRm = (argv: readonly string[]) => argv[1] === "secret" && argv[2] === "rm";
+
+describe("secretFiles: the runtime around podman run", () => {
+  it("a spec without secret files costs no command at all", async () => {
+    const { transport, calls } = fakeTransport();
+    const flags: (readonly string[])[] = [];
+    await withSecretFiles(
+      transport,
+      specOf(),
+      "mcq-api",
+      async (secretFlags) => {
+        flags.push(secretFlags);
+      },
+      async () => {},
+    );
+    await sweepSecretFiles(transport, specOf(), "mcq-api");
+    expect(calls).toEqual([]);
+    expect(flags).toEqual([[]]);
+  });
+
+  it("creates, runs with the mounts, then removes the secrets; contents only ever on stdin", async () => {
+    const { transport, calls } = fakeTransport();
+    let flags: readonly string[] = [];
+    await withSecretFiles(
+      transport,
+      specOf({ secretFiles: { TOKEN: SECRET } }),
+      "mcq-api",
+      async (secretFlags) => {
+        flags = secretFlags;
+      },
+      async () => {
+        throw new Error("the container must stay");
+      },
+    );
+    expect(calls).toHaveLength(2);
+    const created = calls[0]?.argv.at(-1) ?? "";
+    expect(flags).toContain(`${created},type=mount,target=TOKEN`);
+    expect(calls[1]?.argv).toEqual(["podman", "secret", "rm", "--", created]);
+    expect(JSON.stringify(calls.map((call) => call.argv))).not.toContain(SECRET);
+    expect(calls[0]?.stdin).toBe(`${Buffer.from(SECRET).toString("base64")}\n`);
+  });
+
+  it("each run gets fresh secret names (old and new container of an update never share one)", async () => {
+    const { transport, calls } = fakeTransport();
+    const spec = specOf({ secretFiles: { TOKEN: SECRET } });
+    for (let i = 0; i < 2; i += 1)
+      await withSecretFiles(
+        transport,
+        spec,
+        "mcq-api",
+        async () => {},
+        async () => {},
+      );
+    expect(calls[0]?.argv.at(-1)).not.toBe(calls[2]?.argv.at(-1));
+  });
+
+  it("a failed run still removes its secrets, and its error goes through", async () => {
+    const { transport, calls } = fakeTransport();
+    const error = await withSecretFiles(
+      transport,
+      specOf({ secretFiles: { TOKEN: SECRET } }),
+      "mcq-api",
+      async () => {
+        throw new Error("podman run failed");
+      },
+      async () => {},
+    ).catch((caught: unknown) => caught);
+    expect(String(error)).toContain("podman run failed");
+    expect(isSecretRm(calls.at(-1)?.argv ?? [])).toBe(true);
+  });
+
+  it("secrets that cannot be removed after a good run take the container with them", async () => {
+    const { transport } = fakeTransport((argv) =>
+      isSecretRm(argv) ? { exitCode: 125, stdout: "", stderr: "Error: disk on fire" } : OK,
+    );
+    let removed = false;
+    await expect(
+      withSecretFiles(
+        transport,
+        specOf({ secretFiles: { TOKEN: SECRET } }),
+        "mcq-api",
+        async () => {},
+        async () => {
+          removed = true;
+        },
+      ),
+    ).rejects.toThrow(/disk on fire/);
+    expect(removed).toBe(true);
+  });
+
+  it("secrets already gone are no failure", async () => {
+    const { transport } = fakeTransport(() => ({
+      exitCode: 125,
+      stdout: "",
+      stderr: 'Error: no secret with name or id "x": no such secret\n',
+    }));
+    await expect(removeSecrets(transport, ["x"])).resolves.toBeUndefined();
   });
 });
