@@ -358,6 +358,9 @@ async function main(): Promise<void> {
     // busybox httpd (the test image) ignores SIGTERM, so every stop waits the whole timeout:
     // 1 s, the same for every contender.
     stopTimeout: 1,
+    // bench/node.sh's sshds allow MaxSessions 20: the floor runs 20 sessions at once per node,
+    // and pulumi-mcp gets the same through its maxSessions node input.
+    sessions: 20,
     work: args.work,
     servicePrefix: "bench",
   };

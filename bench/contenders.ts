@@ -36,6 +36,8 @@ export interface Setup {
   images: { v1: string; v2: string };
   keyFile: string;
   stopTimeout: number;
+  /** Commands at once per node for the floor and pulumi-mcp: the bench sshds' MaxSessions. */
+  sessions: number;
   work: string;
   servicePrefix: string;
 }
@@ -137,6 +139,7 @@ export function floorContender(setup: Setup): Contender {
         BENCH_COUNT: String(setup.count),
         BENCH_IMAGE: image,
         BENCH_STOP_TIMEOUT: String(setup.stopTimeout),
+        FLOOR_PARALLEL: String(setup.sessions),
         BENCH_WORK: setup.work,
       };
       const t0 = Date.now();
@@ -402,6 +405,7 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
     sshKey: { secret: key },
     servicePrefix: setup.servicePrefix,
     stopTimeout: setup.stopTimeout,
+    maxSessions: setup.sessions,
     ...(options.minUptime === undefined ? {} : { minUptime: options.minUptime }),
   });
 

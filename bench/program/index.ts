@@ -23,6 +23,7 @@ const servicePrefix = cfg.get("servicePrefix") ?? "bench";
 // Optional so that a run without them uses the provider's own defaults.
 const minUptime = cfg.getNumber("minUptime");
 const stopTimeout = cfg.getNumber("stopTimeout");
+const maxSessions = cfg.getNumber("maxSessions");
 
 export const containers: pulumi.Output<string>[] = [];
 nodes.forEach((n, i) => {
@@ -33,6 +34,7 @@ nodes.forEach((n, i) => {
     user: n.user,
     privateKey: sshKey,
     hostKey: n.hostKey,
+    ...(maxSessions === undefined ? {} : { maxSessions }),
   };
   for (let c = 0; c < count; c++) {
     const name = `c${String(c).padStart(2, "0")}`;

@@ -1,6 +1,8 @@
 import type { ComponentSpec } from "../spec/component";
 import { workloadName } from "../spec/component";
 import { parsePortSpec } from "../spec/port-spec";
+import { hostPathsOf } from "../spec/volume-spec";
+import { chain } from "./chain";
 import { type CommandWithInput, withEnvFromStdin } from "./env-stdin";
 
 /** Labels every container we create carries, so drift and adoption can find ours. */
@@ -29,14 +31,11 @@ function publishFlag(spec: string): string {
   return `${ip}:${port.hostPort}:${port.containerPort}/${port.protocol}`;
 }
 
-/**
- * `podman run -d` for a component. Env values are not in the argv: the
- * command names each key and the values arrive on stdin (see env-stdin).
- */
-export function podmanRun(
+/** `podman run -d` for a component; env by key only (`--env KEY`), values come from the environment. */
+export function podmanRunArgv(
   spec: ComponentSpec,
   options: { name?: string; specHash: string; secretFlags?: readonly string[] },
-): CommandWithInput {
+): string[] {
   const name = options.name ?? workloadName(spec);
   const argv = [
     "podman",
@@ -68,7 +67,27 @@ export function podmanRun(
   if (options.secretFlags) argv.push(...options.secretFlags);
   // `--` ends podman's options: an image or cmd starting with "-" stays data.
   argv.push("--", spec.image, ...spec.cmd);
-  return withEnvFromStdin(argv, spec.env);
+  return argv;
+}
+
+/**
+ * Starts a component in one remote command: make the bind mounts' missing host
+ * directories (podman refuses them; MCP keeps data in /srv/<service>), `podman
+ * run -d`, then inspect the new container, so its first state costs no extra
+ * round trip. Env values are not in the argv: they arrive on stdin (env-stdin).
+ */
+export function podmanRun(
+  spec: ComponentSpec,
+  options: { name?: string; specHash: string; secretFlags?: readonly string[] },
+): CommandWithInput {
+  const name = options.name ?? workloadName(spec);
+  const hostPaths = hostPathsOf(spec.volumes);
+  const command = chain(
+    ...(hostPaths.length > 0 ? [ensureHostDirectories(hostPaths)] : []),
+    podmanRunArgv(spec, { ...options, name }),
+    podmanInspect([name]),
+  );
+  return withEnvFromStdin(command, spec.env);
 }
 
 export function podmanStop(name: string, timeoutSeconds: number): string[] {
@@ -79,12 +98,22 @@ export function podmanStart(name: string): string[] {
   return ["podman", "start", "--", name];
 }
 
-export function podmanRemove(name: string, timeoutSeconds: number): string[] {
-  return ["podman", "rm", "--force", "--ignore", "--time", String(timeoutSeconds), "--", name];
+/**
+ * Removes the containers that exist among `names`. `--ignore` matters with
+ * several names: without it podman 4.3 removes none of them when one is missing.
+ */
+export function podmanRemove(names: readonly string[], timeoutSeconds: number): string[] {
+  if (names.length === 0) throw new Error("podman rm needs at least one name");
+  return ["podman", "rm", "--force", "--ignore", "--time", String(timeoutSeconds), "--", ...names];
 }
 
 export function podmanRename(from: string, to: string): string[] {
   return ["podman", "rename", "--", from, to];
+}
+
+/** Stops a container and renames it, in one command: the first half of an update's swap. */
+export function podmanSetAside(name: string, to: string, timeoutSeconds: number): string[] {
+  return chain(podmanStop(name, timeoutSeconds), podmanRename(name, to));
 }
 
 export function podmanInspect(names: readonly string[]): string[] {

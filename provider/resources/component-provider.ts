@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, needsRecreate } from "../diff/component-diff";
 import { runtimeFor } from "../runtime";
 import { sweepSecretFiles } from "../runtime/container-secrets";
-import { createWorkload, replaceWorkload } from "../runtime/deploy";
+import { createWorkload, removeWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { checkComponent } from "../spec/check-component";
 import { type ComponentSpec, workloadName } from "../spec/component";
@@ -120,12 +120,10 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
   async delete(_id: string, props: Bag): Promise<void> {
     const spec = specFrom(props, "state");
     const runtime = runtimeFor(spec);
-    const name = workloadName(spec);
     await about(spec, "deleting", () =>
       withNodeLock(runtime.transport, spec.node.lockTimeoutMs, async () => {
-        await runtime.remove(name, spec.stopTimeout);
-        await runtime.remove(`${name}-previous`, 0);
-        await sweepSecretFiles(runtime.transport, spec, name);
+        await removeWorkload(runtime, spec);
+        await sweepSecretFiles(runtime.transport, spec, workloadName(spec));
       }),
     );
   },

@@ -33,6 +33,11 @@ export interface NodeArgs {
   connectRetries?: pulumi.Input<number>;
   /** How long a run waits for another run's lock on this node, in ms; 300000 by default. */
   lockTimeoutMs?: pulumi.Input<number>;
+  /**
+   * Commands run at once over the node's one SSH connection (the rest queue);
+   * 8 by default. Keep it at or below the node sshd's `MaxSessions` (10 by default).
+   */
+  maxSessions?: pulumi.Input<number>;
 }
 
 interface SplitNode {

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { diffService } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
 import { sweepSecretFiles } from "../runtime/container-secrets";
-import { createWorkload, replaceWorkload } from "../runtime/deploy";
+import { createWorkload, removeWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { settleAll } from "../runtime/parallel";
 import { workloadName } from "../spec/component";
@@ -133,8 +133,7 @@ async function updateService(
   const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(previous, name);
     const runtime = runtimeFor(component);
-    await runtime.remove(workloadName(component), component.stopTimeout);
-    await runtime.remove(`${workloadName(component)}-previous`, 0);
+    await removeWorkload(runtime, component);
     await sweepSecretFiles(runtime.transport, component, workloadName(component));
   });
   removals.forEach((result, index) => {
@@ -155,7 +154,7 @@ async function updateService(
     if (!change) return createWorkload(runtime, component);
     const before = componentOf(previous, name);
     if (change.replaces.includes("runtime")) {
-      await runtimeFor(before).remove(workloadName(before), before.stopTimeout);
+      await removeWorkload(runtimeFor(before), before);
       return createWorkload(runtime, component);
     }
     return replaceWorkload(runtime, before, component);
@@ -197,8 +196,7 @@ async function deleteService(props: Bag): Promise<void> {
   const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
     const runtime = runtimeFor(component);
-    await runtime.remove(workloadName(component), component.stopTimeout);
-    await runtime.remove(`${workloadName(component)}-previous`, 0);
+    await removeWorkload(runtime, component);
     await sweepSecretFiles(runtime.transport, component, workloadName(component));
   });
   const failures = results.flatMap((result, index) =>

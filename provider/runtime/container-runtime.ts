@@ -1,17 +1,15 @@
 import {
-  ensureHostDirectories,
   podmanInspect,
   podmanListManaged,
   podmanLogs,
   podmanPull,
-  podmanRemove,
   podmanRename,
   podmanRun,
+  podmanSetAside,
   podmanStart,
   podmanStop,
 } from "../commands/podman";
 import type { ComponentSpec } from "../spec/component";
-import { hostPathsOf } from "../spec/volume-spec";
 import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { withSecretFiles } from "./container-secrets";
@@ -19,6 +17,7 @@ import { inspectBatched } from "./inspect-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
 import { pullOnce } from "./pull-once";
+import { removeBatched } from "./remove-batch";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
@@ -36,39 +35,38 @@ export class ContainerRuntime implements WorkloadRuntime {
   }
 
   /** `runContainer`, with the spec's secret files made into podman secrets around it (container-secrets). */
-  run(spec: ComponentSpec, name: string, specHash: string): Promise<void> {
+  run(spec: ComponentSpec, name: string, specHash: string): Promise<LiveWorkload | undefined> {
     return withSecretFiles(
       this.transport,
       spec,
       name,
       (secretFlags) => this.runContainer(spec, name, specHash, secretFlags),
-      () => this.remove(name, 0),
+      () => this.remove([name], 0),
     );
   }
 
-  /** Creates and starts the container. A container podman created but could not start is removed. */
+  /**
+   * Creates and starts the container and returns its state right after (from
+   * the same command). A container podman created but could not start is removed.
+   */
   private async runContainer(
     spec: ComponentSpec,
     name: string,
     specHash: string,
     secretFlags: readonly string[],
-  ): Promise<void> {
-    // MCP keeps service data in host directories such as /srv/<service>: make them on
-    // first deploy, as the agent does. They are never removed.
-    const hostPaths = hostPathsOf(spec.volumes);
-    if (hostPaths.length > 0) {
-      ensureSuccess(
-        `creating volume directories ${hostPaths.join(" ")}`,
-        await this.transport.run(ensureHostDirectories(hostPaths)),
-      );
-    }
+  ): Promise<LiveWorkload | undefined> {
+    // Also makes missing volume host directories (MCP's /srv/<service>), as the agent
+    // does on first deploy. They are never removed.
     const { argv, stdin } = podmanRun(spec, { name, specHash, secretFlags });
     // A run that failed half-way may have left a created container: remove it before trying again.
-    const result = await runPodman(this.transport, argv, { stdin }, () => this.remove(name, 0));
+    const result = await runPodman(this.transport, argv, { stdin }, () => this.remove([name], 0));
     if (result.exitCode !== 0) {
-      await this.remove(name, 0);
+      await this.remove([name], 0);
       ensureSuccess(`podman run ${name}`, result);
     }
+    // stdout: the new container's id, then the inspection's JSON array.
+    const json = result.stdout.slice(result.stdout.indexOf("\n["));
+    return json.startsWith("\n[") ? parsePodmanInspect(json)[0] : undefined;
   }
 
   async start(name: string): Promise<void> {
@@ -82,11 +80,18 @@ export class ContainerRuntime implements WorkloadRuntime {
     );
   }
 
-  /** Removes the container if it exists. Never removes volumes or their host directories. */
-  async remove(name: string, timeoutSeconds: number): Promise<void> {
+  /**
+   * Removes those of the containers that exist, batched with other removals on
+   * the node. Never removes volumes or their host directories.
+   */
+  async remove(names: readonly string[], timeoutSeconds: number): Promise<void> {
+    await Promise.all(names.map((name) => removeBatched(this.transport, name, timeoutSeconds)));
+  }
+
+  async setAside(name: string, to: string, timeoutSeconds: number): Promise<void> {
     ensureSuccess(
-      `podman rm ${name}`,
-      await runPodman(this.transport, podmanRemove(name, timeoutSeconds)),
+      `podman stop ${name} and rename it ${to}`,
+      await runPodman(this.transport, podmanSetAside(name, to, timeoutSeconds)),
     );
   }
 

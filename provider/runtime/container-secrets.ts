@@ -64,13 +64,13 @@ export async function sweepSecretFiles(
  * removal fails after a good run, the container is removed too (`run` must
  * leave nothing behind when it fails). Without secret files this is `run([])`.
  */
-export async function withSecretFiles(
+export async function withSecretFiles<T>(
   transport: Transport,
   spec: ComponentSpec,
   name: string,
-  run: (secretFlags: readonly string[]) => Promise<void>,
+  run: (secretFlags: readonly string[]) => Promise<T>,
   removeContainer: () => Promise<void>,
-): Promise<void> {
+): Promise<T> {
   const files = spec.secretFiles;
   if (!files) return run([]);
   const nonce = randomBytes(6).toString("hex");
@@ -87,8 +87,9 @@ export async function withSecretFiles(
     await runPodman(transport, create.argv, { stdin: create.stdin }),
   );
   const names = mounts.map(({ secret }) => secret);
+  let result: T;
   try {
-    await run(secretMountFlags(mounts));
+    result = await run(secretMountFlags(mounts));
   } catch (error) {
     try {
       await removeSecrets(transport, names);
@@ -105,4 +106,5 @@ export async function withSecretFiles(
     await removeContainer();
     throw error;
   }
+  return result;
 }

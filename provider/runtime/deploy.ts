@@ -44,13 +44,17 @@ export async function waitUntilStarted(
   runtime: WorkloadRuntime,
   name: string,
   spec: ComponentSpec,
+  justStarted?: LiveWorkload,
 ): Promise<LiveWorkload> {
   const deadline = Date.now() + spec.startTimeout * 1000;
   let first: LiveWorkload | undefined;
   let upSince = 0;
   let notReady: string | undefined;
+  // The state `run` saw right after starting counts as the first look.
+  let known = justStarted;
   for (;;) {
-    const live = await runtime.inspect(name);
+    const live = known ?? (await runtime.inspect(name));
+    known = undefined;
     if (!live) throw new DeployError(`${name} disappeared while starting`);
     if (first && live.restartCount > first.restartCount) {
       throw new DeployError(
@@ -92,14 +96,14 @@ async function runAndWait(
   spec: ComponentSpec,
   name: string,
 ): Promise<LiveWorkload> {
-  await runtime.run(spec, name, specHash(spec));
+  const justStarted = await runtime.run(spec, name, specHash(spec));
   try {
-    return await waitUntilStarted(runtime, name, spec);
+    return await waitUntilStarted(runtime, name, spec, justStarted);
   } catch (error) {
     const tail = await logTail(runtime, name);
     let message = messageOf(error);
     try {
-      await runtime.remove(name, 0);
+      await runtime.remove([name], 0);
     } catch (cleanupError) {
       const why = messageOf(cleanupError);
       message += `\n(and the failed ${name} could not be removed: ${why})`;
@@ -118,8 +122,8 @@ export async function createWorkload(
   spec: ComponentSpec,
 ): Promise<LiveWorkload> {
   const name = workloadName(spec);
-  await runtime.pull(spec);
-  const existing = await runtime.inspect(name);
+  // The pull fails a bad tag before anything is touched; the inspect only looks.
+  const [, existing] = await Promise.all([runtime.pull(spec), runtime.inspect(name)]);
   if (existing) {
     if (existing.labels["io.pulumi-mcp.spec-hash"] !== specHash(spec)) {
       throw new DeployError(
@@ -145,9 +149,10 @@ export async function replaceWorkload(
 ): Promise<LiveWorkload> {
   const name = workloadName(spec);
   const previousName = `${name}-previous`;
-  await runtime.pull(spec);
-  // Asked together, so a batching runtime answers both in one round trip.
-  let [current, setAside] = await Promise.all([
+  // Asked together, so a batching runtime answers both inspections in one round
+  // trip, while the pull fails a bad tag before anything is touched.
+  let [, current, setAside] = await Promise.all([
+    runtime.pull(spec),
     runtime.inspect(name),
     runtime.inspect(previousName),
   ]);
@@ -163,17 +168,16 @@ export async function replaceWorkload(
     wasServing = true;
   }
   // A leftover of an interrupted update that got further than setting aside.
-  if (setAside) await runtime.remove(previousName, 0);
-  await runtime.stop(name, previousSpec.stopTimeout);
-  await runtime.rename(name, previousName);
+  if (setAside) await runtime.remove([previousName], 0);
+  await runtime.setAside(name, previousName, previousSpec.stopTimeout);
   try {
     const live = await runAndWait(runtime, spec, name);
-    await runtime.remove(previousName, 0);
+    await runtime.remove([previousName], 0);
     return live;
   } catch (error) {
     const message = messageOf(error);
     try {
-      await runtime.remove(name, 0);
+      await runtime.remove([name], 0);
       await runtime.rename(previousName, name);
       if (wasServing) await runtime.start(name);
     } catch (rollbackError) {
@@ -186,4 +190,10 @@ export async function replaceWorkload(
       `update of ${name} to ${spec.image} failed; rolled back to ${current.image}.\n${message}`,
     );
   }
+}
+
+/** Removes a component's workload and any set-aside `-previous` left by an interrupted update. */
+export function removeWorkload(runtime: WorkloadRuntime, spec: ComponentSpec): Promise<void> {
+  const name = workloadName(spec);
+  return runtime.remove([name, `${name}-previous`], spec.stopTimeout);
 }

@@ -35,14 +35,19 @@ export interface WorkloadRuntime {
   readonly transport: Transport;
   /** Fetches what `run` needs (image, extracted binary, …); a bad tag fails here. */
   pull(spec: ComponentSpec): Promise<void>;
-  /** Creates and starts the workload; on failure nothing of it is left behind. */
-  run(spec: ComponentSpec, name: string, specHash: string): Promise<void>;
+  /**
+   * Creates and starts the workload; on failure nothing of it is left behind.
+   * Returns its state right after starting when that comes at no extra cost.
+   */
+  run(spec: ComponentSpec, name: string, specHash: string): Promise<LiveWorkload | undefined>;
   /** Starts an existing, stopped workload again. */
   start(name: string): Promise<void>;
   stop(name: string, timeoutSeconds: number): Promise<void>;
-  /** Removes the workload if it exists. Never touches volume data. */
-  remove(name: string, timeoutSeconds: number): Promise<void>;
+  /** Removes those of the workloads that exist. Never touches volume data. */
+  remove(names: readonly string[], timeoutSeconds: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  /** Stops the workload and renames it `to` (an update's set-aside), in one step where it can. */
+  setAside(name: string, to: string, timeoutSeconds: number): Promise<void>;
   /** The live workload, or undefined when there is none by that name. */
   inspect(name: string): Promise<LiveWorkload | undefined>;
   /** Every workload pulumi-mcp manages on the node. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { chain } from "../commands/chain";
 import { opsBuild, opsConfigJson, parseBootableImagePath } from "../commands/ops";
 import { podmanPull } from "../commands/podman";
 import { QMP_CLIENT, qemuBootArgv } from "../commands/qemu";
@@ -183,7 +184,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
    * directory with its own copy of it, and boots QEMU. On failure nothing of
    * the VM is left.
    */
-  async run(spec: ComponentSpec, name: string, hash: string): Promise<void> {
+  async run(spec: ComponentSpec, name: string, hash: string): Promise<undefined> {
     const started = Date.now();
     const caps = await this.capabilities();
     const accel = requireUnikernelSupport(caps, this.transport.label, spec.accel);
@@ -255,6 +256,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     // Keep the caches bounded; never fails the deploy.
     await this.transport.run(pruneCache(paths.elfCache, CACHE_ENTRIES)).catch(() => undefined);
     await this.transport.run(pruneCache(paths.builds, CACHE_ENTRIES * 2)).catch(() => undefined);
+    return undefined; // its state comes from the readiness checks that follow
   }
 
   private async boot(dir: string, name: string, record: VmRecord): Promise<void> {
@@ -304,12 +306,29 @@ export class UnikernelRuntime implements WorkloadRuntime {
     );
   }
 
-  /** Stops the VM and deletes its state and disk. Never touches volume data (host directories). */
-  async remove(name: string, timeoutSeconds: number): Promise<void> {
+  /** Stops the VMs and deletes their state and disks. Never touches volume data (host directories). */
+  async remove(names: readonly string[], timeoutSeconds: number): Promise<void> {
     const paths = await this.paths();
-    const dir = `${paths.vms}/${name}`;
-    await this.exec(`stopping VM ${name}`, stopVm(dir, QMP_CLIENT, timeoutSeconds));
-    await this.exec(`removing VM ${name}`, removeVmDir(dir));
+    await Promise.all(
+      names.map((name) => {
+        const dir = `${paths.vms}/${name}`;
+        return this.exec(
+          `stopping and removing VM ${name}`,
+          chain(stopVm(dir, QMP_CLIENT, timeoutSeconds), removeVmDir(dir)),
+        );
+      }),
+    );
+  }
+
+  async setAside(name: string, to: string, timeoutSeconds: number): Promise<void> {
+    const paths = await this.paths();
+    await this.exec(
+      `stopping VM ${name} and renaming it ${to}`,
+      chain(
+        stopVm(`${paths.vms}/${name}`, QMP_CLIENT, timeoutSeconds),
+        renameVm(`${paths.vms}/${name}`, `${paths.vms}/${to}`),
+      ),
+    );
   }
 
   async rename(from: string, to: string): Promise<void> {

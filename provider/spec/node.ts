@@ -24,6 +24,8 @@ export interface NodeTarget {
   commandTimeoutMs: number;
   connectRetries: number;
   lockTimeoutMs: number;
+  /** Commands (SSH channels) at once on the node's one connection; the rest queue. */
+  maxSessions: number;
   proxyJump?: NodeTarget;
 }
 
@@ -61,6 +63,8 @@ export const nodeTargetSchema: z.ZodType<NodeTarget, unknown> = z.lazy(() =>
     commandTimeoutMs: z.int().min(1_000).max(3_600_000).default(600_000),
     connectRetries: z.int().min(0).max(10).default(2),
     lockTimeoutMs: z.int().min(0).max(3_600_000).default(300_000),
+    // sshd's MaxSessions is 10 by default: stay below it unless the node allows more.
+    maxSessions: z.int().min(2).max(256).default(8),
     proxyJump: nodeTargetSchema.optional(),
   }),
 );

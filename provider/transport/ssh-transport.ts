@@ -7,8 +7,6 @@ import { connectWithRetry, forwardThrough, nodeLabel } from "./ssh-connect";
 import { ChannelRefused, execOnChannel, holdOnChannel } from "./ssh-exec";
 import type { CommandResult, HeldCommand, HoldOptions, RunOptions, Transport } from "./types";
 
-/** sshd's MaxSessions defaults to 10: stay below it and queue the rest. */
-const CHANNELS_PER_CONNECTION = 8;
 /** How often a refused channel open is tried before the command fails. */
 const CHANNEL_OPEN_ATTEMPTS = 5;
 /** Close a connection nobody used for this long, so a finished run can exit. */
@@ -49,7 +47,8 @@ function pooled(node: NodeTarget, credentials: NodeCredentials | undefined): Poo
   const label = nodeLabel(node);
   const entry: PooledConnection = {
     client: openClient(node, credentials),
-    channels: new Semaphore(CHANNELS_PER_CONNECTION),
+    // The node's maxSessions (8 by default, below sshd's default MaxSessions of 10).
+    channels: new Semaphore(node.maxSessions),
   };
   pool.set(key, entry);
   entry.client.then(
@@ -102,6 +101,9 @@ export class SshTransport implements Transport {
     const entry = pooled(this.node, this.credentials);
     const client = await entry.client;
     const releaseSlot = await entry.channels.acquire();
+    // A hold may wait long (another run's node lock): the idle timer armed by the
+    // last command must not end the connection under it.
+    clearTimeout(entry.idleTimer);
     try {
       const held = await holdOnChannel(client, this.label, argv, options);
       return {

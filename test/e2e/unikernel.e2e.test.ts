@@ -49,7 +49,7 @@ async function removeVm(): Promise<void> {
   });
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
   const runtime = new UnikernelRuntime(transportFor(outcome.spec.node, outcome.spec.credentials));
-  for (const name of [VM, `${VM}-previous`]) await runtime.remove(name, 0);
+  await runtime.remove([VM, `${VM}-previous`], 0);
 }
 
 /** QEMU processes whose command line names this VM's state directory. */

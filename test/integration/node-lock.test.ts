@@ -59,6 +59,34 @@ afterAll(async () => {
   await closeAllConnections();
 });
 
+/** Another run's hold on the node lock (flock on the same file), as a run elsewhere would hold it. */
+async function foreignHolder(owner: string): Promise<ChildProcess> {
+  const lockFile = `${process.env.HOME}/.pulumi-mcp/node.lock`;
+  const holder = spawn(
+    "flock",
+    [
+      lockFile,
+      "sh",
+      "-c",
+      'printf "%s\\n" "$2" > "$1.owner"; echo held; exec sleep 120',
+      "sh",
+      lockFile,
+      owner,
+    ],
+    // Its own process group, so the whole holder (flock and its child) can be killed.
+    { stdio: ["ignore", "pipe", "inherit"], detached: true },
+  );
+  await new Promise<void>((resolve) => holder.stdout?.once("data", () => resolve()));
+  return holder;
+}
+
+async function release(holder: ChildProcess | undefined): Promise<void> {
+  if (!holder?.pid || holder.exitCode !== null || holder.signalCode !== null) return;
+  const exited = new Promise((resolve) => holder.once("exit", resolve));
+  process.kill(-holder.pid, "SIGKILL");
+  await exited;
+}
+
 describe("the per-node lock", () => {
   it("serialises two runs updating the same container at the same time: both succeed", async () => {
     const [first, second] = runs;
@@ -79,24 +107,9 @@ describe("the per-node lock", () => {
   });
 
   it("a lock held too long → a clear error naming the holder; freed the moment the holder dies", async () => {
-    // Another holder: flock on the same file, as a run on another machine would hold it.
-    const lockFile = `${process.env.HOME}/.pulumi-mcp/node.lock`;
     let holder: ChildProcess | undefined;
     try {
-      holder = spawn(
-        "flock",
-        [
-          lockFile,
-          "sh",
-          "-c",
-          'printf "%s\\n" "ci-runner-7 pid 4242" > "$1.owner"; echo held; exec sleep 60',
-          "sh",
-          lockFile,
-        ],
-        // Its own process group, so the whole holder (flock and its child) can be killed.
-        { stdio: ["ignore", "pipe", "inherit"], detached: true },
-      );
-      await new Promise<void>((resolve) => holder?.stdout?.once("data", () => resolve()));
+      holder = await foreignHolder("ci-runner-7 pid 4242");
       const started = Date.now();
       const error = await failureOf(create(inputs(nodes.images.v1, { lockTimeoutMs: 2_000 })));
       expect(error.message).toContain("held by ci-runner-7 pid 4242");
@@ -104,11 +117,31 @@ describe("the per-node lock", () => {
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(containerNames()).not.toContain(NAME);
     } finally {
-      if (holder?.pid) process.kill(-holder.pid, "SIGKILL");
+      await release(holder);
     }
-    await new Promise((resolve) => holder?.once("exit", resolve));
     const { id, outs } = await create(inputs(nodes.images.v1, { lockTimeoutMs: 5_000 }));
     expect(outs).toMatchObject({ state: "running" });
     await provider.delete(id, outs);
   });
+
+  it("a wait for another run's lock longer than the connection's idle close (20 s) still gets the lock", async () => {
+    const node = { lockTimeoutMs: 60_000 };
+    // A first change arms the pooled connection's idle timer once its channels are done.
+    const first = await create(inputs(nodes.images.v1, node));
+    await provider.delete(first.id, first.outs);
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // our own lock's linger ends
+    let holder: ChildProcess | undefined;
+    try {
+      holder = await foreignHolder("a long deploy elsewhere");
+      const waiting = create(inputs(nodes.images.v1, node));
+      waiting.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+      await new Promise((resolve) => setTimeout(resolve, 22_000));
+      await release(holder);
+      const { id, outs } = await waiting;
+      expect(outs).toMatchObject({ state: "running" });
+      await provider.delete(id, outs);
+    } finally {
+      await release(holder);
+    }
+  }, 60_000);
 });

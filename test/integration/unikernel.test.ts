@@ -145,9 +145,7 @@ function report(label: string, startedAt: number, phases: DeployPhases | undefin
 
 async function cleanup(): Promise<void> {
   const runtime = new UnikernelRuntime(transport());
-  for (const name of [WEB, `${WEB}-previous`, VOL, `${VOL}-previous`]) {
-    await runtime.remove(name, 0);
-  }
+  await runtime.remove([WEB, `${WEB}-previous`, VOL, `${VOL}-previous`], 0);
   podman("rm", "--force", "--time", "0", API);
 }
 

@@ -1,8 +1,15 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { chain } from "../../provider/commands/chain";
 import { withEnvFromStdin } from "../../provider/commands/env-stdin";
-import { podmanRemove, podmanRun, podmanStop } from "../../provider/commands/podman";
+import {
+  podmanRemove,
+  podmanRun,
+  podmanRunArgv,
+  podmanSetAside,
+  podmanStop,
+} from "../../provider/commands/podman";
 import { withPrivilege } from "../../provider/commands/privilege";
 import { quoteArg, toCommandLine } from "../../provider/commands/quote";
 import { checkComponent } from "../../provider/spec/check-component";
@@ -114,9 +121,8 @@ describe("podman argv builders", () => {
   const spec = outcome.spec;
 
   it("builds podman run with every field, env by name only, and -- before the image", () => {
-    const { argv, stdin } = podmanRun(spec, { specHash: "abc" });
-    const inner = argv.slice(argv.indexOf("podman"));
-    expect(inner).toEqual([
+    const run = podmanRunArgv(spec, { specHash: "abc" });
+    expect(run).toEqual([
       "podman",
       "run",
       "--detach",
@@ -153,6 +159,17 @@ describe("podman argv builders", () => {
       "--config",
       "/srv/mcq/mcq.toml",
     ]);
+    // One remote command: the volume's host directory, the run, the new container's state.
+    const { argv, stdin } = podmanRun(spec, { specHash: "abc" });
+    expect(argv.slice(-3)).toEqual([
+      "sh",
+      "-c",
+      [
+        toCommandLine(["mkdir", "-p", "--", "/srv/mcq"]),
+        toCommandLine(run),
+        "podman container inspect -- mcq-api",
+      ].join(" && "),
+    ]);
     expect(argv.join(" ")).not.toContain("secret-value");
     expect(stdin).toContain("secret-value");
   });
@@ -167,10 +184,41 @@ describe("podman argv builders", () => {
       "--",
       "mcq-api",
     ]);
-    const rm = podmanRemove("mcq-api", 0);
-    expect(rm).toContain("--ignore");
-    expect(rm).not.toContain("--volumes");
-    expect(rm).not.toContain("-v");
+    const rm = podmanRemove(["mcq-api", "mcq-api-previous"], 0);
+    // --ignore: without it podman 4.3 removes none of the names when one is missing.
+    expect(rm).toEqual([
+      "podman",
+      "rm",
+      "--force",
+      "--ignore",
+      "--time",
+      "0",
+      "--",
+      "mcq-api",
+      "mcq-api-previous",
+    ]);
+    expect(() => podmanRemove([], 0)).toThrow(/at least one name/);
+  });
+
+  it("sets a container aside with stop and rename in one shell, stopping at the first failure", () => {
+    expect(podmanSetAside("mcq-api", "mcq-api-previous", 3)).toEqual([
+      "sh",
+      "-c",
+      "podman stop --ignore --time 3 -- mcq-api && podman rename -- mcq-api mcq-api-previous",
+    ]);
+  });
+
+  it("chains commands so that every argument still arrives verbatim and nothing runs", () => {
+    const hostile = NASTY.filter((value) => !value.includes("\0"));
+    const argv = chain(["printf", "%s\\n", ...hostile], ["printf", "%s|", ...hostile]);
+    const output = execFileSync(argv[0] as string, argv.slice(1), { encoding: "utf8" });
+    expect(output).toBe(
+      `${hostile.map((value) => `${value}\n`).join("")}${hostile.map((value) => `${value}|`).join("")}`,
+    );
+    const failing = chain(["sh", "-c", "exit 3"], ["printf", "never"]);
+    const result = spawnSync(failing[0] as string, failing.slice(1), { encoding: "utf8" });
+    expect(result.status).toBe(3);
+    expect(result.stdout).toBe("");
   });
 
   it("prefixes sudo -n when asked", () => {
