@@ -34,7 +34,7 @@ function publishFlag(spec: string): string {
 /** `podman run -d` for a component; env by key only (`--env KEY`), values come from the environment. */
 export function podmanRunArgv(
   spec: ComponentSpec,
-  options: { name?: string; specHash: string },
+  options: { name?: string; specHash: string; secretFlags?: readonly string[] },
 ): string[] {
   const name = options.name ?? workloadName(spec);
   const argv = [
@@ -63,6 +63,8 @@ export function podmanRunArgv(
   for (const port of spec.ports) argv.push("--publish", publishFlag(port));
   for (const volume of spec.volumes) argv.push("--volume", volume);
   for (const key of Object.keys(spec.env)) argv.push("--env", key);
+  // Secret files' mounts and label (podman-secrets): names only, never contents.
+  if (options.secretFlags) argv.push(...options.secretFlags);
   // `--` ends podman's options: an image or cmd starting with "-" stays data.
   argv.push("--", spec.image, ...spec.cmd);
   return argv;
@@ -76,7 +78,7 @@ export function podmanRunArgv(
  */
 export function podmanRun(
   spec: ComponentSpec,
-  options: { name?: string; specHash: string },
+  options: { name?: string; specHash: string; secretFlags?: readonly string[] },
 ): CommandWithInput {
   const name = options.name ?? workloadName(spec);
   const hostPaths = hostPathsOf(spec.volumes);

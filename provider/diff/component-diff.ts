@@ -18,6 +18,7 @@ const IN_PLACE_FIELDS = [
   "ports",
   "volumes",
   "env",
+  "secretFiles",
   "cmd",
   "user",
   "restart",

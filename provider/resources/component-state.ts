@@ -2,6 +2,7 @@ import type { LiveWorkload } from "../runtime/types";
 import { checkComponent } from "../spec/check-component";
 import type { ComponentSpec } from "../spec/component";
 import { withoutUndefined } from "./plain-struct";
+import { observedSecretFiles } from "./secret-files-state";
 
 /** What a component's state holds: its normalised inputs plus what the node reports. */
 export interface ComponentState extends ComponentSpec {
@@ -76,6 +77,7 @@ export function observedSpec(spec: ComponentSpec, live: LiveWorkload): Component
     volumes: live.volumes,
     cmd: live.cmd,
     env,
+    secretFiles: observedSecretFiles(spec.secretFiles, live.labels),
     user: live.user,
     restart: (live.restart ?? "no") as ComponentSpec["restart"],
     network: live.network,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import componentProvider = require("./component-provider");
 
 import { type NodeArgs, nodeInputs } from "./node-args";
+import { secretContents } from "./secret-values";
 
 /** The fields of one component, shared with `Service` entries. */
 export interface ComponentFields {
@@ -18,6 +19,12 @@ export interface ComponentFields {
   volumes?: pulumi.Input<pulumi.Input<string>[]>;
   /** Environment. Values are secret outputs and never appear on a command line. */
   env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Container only: files under /run/secrets/ in the container, file name →
+   * content, mounted from podman secrets. Unlike env, contents never show in
+   * `podman inspect`. Contents are secret outputs and never on a command line.
+   */
+  secretFiles?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Arguments passed to the image's entrypoint. */
   cmd?: pulumi.Input<pulumi.Input<string>[]>;
   /** `user[:group]` inside the container. */
@@ -67,12 +74,13 @@ export class Component extends pulumi.dynamic.Resource {
   declare readonly startedAt: pulumi.Output<string>;
 
   constructor(name: string, args: ComponentArgs, opts?: pulumi.CustomResourceOptions) {
-    const { node, ...fields } = args;
+    const { node, secretFiles, ...fields } = args;
     super(
       componentProvider,
       name,
       {
         ...fields,
+        secretFiles: secretContents(secretFiles),
         ...nodeInputs(node),
         containerName: undefined,
         version: undefined,
@@ -82,7 +90,12 @@ export class Component extends pulumi.dynamic.Resource {
       },
       {
         ...opts,
-        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "env"],
+        additionalSecretOutputs: [
+          ...(opts?.additionalSecretOutputs ?? []),
+          "credentials",
+          "env",
+          "secretFiles",
+        ],
       },
       "mcp",
       "Component",

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { diffService } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
+import { sweepSecretFiles } from "../runtime/container-secrets";
 import { createWorkload, removeWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { settleAll } from "../runtime/parallel";
@@ -9,7 +10,13 @@ import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
 import { containsUnknown, inputsOnly, observedSpec } from "./component-state";
 import { withoutUndefined } from "./plain-struct";
-import { type ComponentStatus, serviceSpecFrom, stateWith, statusOf } from "./service-state";
+import {
+  type ComponentStatus,
+  serviceSpecFrom,
+  setSecretFiles,
+  stateWith,
+  statusOf,
+} from "./service-state";
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
@@ -120,11 +127,14 @@ async function updateService(
     ...spec,
     components: { ...spec.components },
     componentEnv: { ...spec.componentEnv },
+    componentSecretFiles: { ...spec.componentSecretFiles },
   };
 
   const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(previous, name);
-    await removeWorkload(runtimeFor(component), component);
+    const runtime = runtimeFor(component);
+    await removeWorkload(runtime, component);
+    await sweepSecretFiles(runtime.transport, component, workloadName(component));
   });
   removals.forEach((result, index) => {
     const name = diff.removed[index] ?? "";
@@ -132,6 +142,7 @@ async function updateService(
       failures.push(`removing component ${name}: ${messageOf(result.reason)}`);
       outcome.components[name] = previous.components[name] as ServiceSpec["components"][string];
       outcome.componentEnv[name] = previous.componentEnv[name] ?? {};
+      setSecretFiles(outcome, name, previous.componentSecretFiles[name]);
     }
   });
 
@@ -155,9 +166,11 @@ async function updateService(
     if (name in previous.components) {
       outcome.components[name] = previous.components[name] as ServiceSpec["components"][string];
       outcome.componentEnv[name] = previous.componentEnv[name] ?? {};
+      setSecretFiles(outcome, name, previous.componentSecretFiles[name]);
     } else {
       delete outcome.components[name];
       delete outcome.componentEnv[name];
+      setSecretFiles(outcome, name, undefined);
     }
   });
 
@@ -182,7 +195,9 @@ async function deleteService(props: Bag): Promise<void> {
   const names = Object.keys(spec.components);
   const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    await removeWorkload(runtimeFor(component), component);
+    const runtime = runtimeFor(component);
+    await removeWorkload(runtime, component);
+    await sweepSecretFiles(runtime.transport, component, workloadName(component));
   });
   const failures = results.flatMap((result, index) =>
     result.status === "rejected" ? [`component ${names[index]}: ${messageOf(result.reason)}`] : [],
@@ -221,6 +236,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
       ...spec,
       components: { ...spec.components },
       componentEnv: { ...spec.componentEnv },
+      componentSecretFiles: { ...spec.componentSecretFiles },
     };
     const status: Record<string, ComponentStatus> = {};
     await Promise.all(
@@ -234,10 +250,12 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
           credentials: _c,
           service: _s,
           env,
+          secretFiles,
           ...fields
         } = observedSpec(component, live);
         observed.components[name] = fields;
         observed.componentEnv[name] = env;
+        setSecretFiles(observed, name, secretFiles);
         status[name] = statusOf(live);
       }),
     );

@@ -52,6 +52,17 @@ export function stateWith(
     ...spec,
     components: pick(spec.components),
     componentEnv: pick(spec.componentEnv),
+    componentSecretFiles: pick(spec.componentSecretFiles),
     status,
   };
+}
+
+/** Sets (or, for none, drops) one component's secret files in a spec being assembled. */
+export function setSecretFiles(
+  spec: ServiceSpec,
+  name: string,
+  files: Record<string, string> | undefined,
+): void {
+  if (files) spec.componentSecretFiles[name] = files;
+  else delete spec.componentSecretFiles[name];
 }

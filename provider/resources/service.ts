@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ComponentFields } from "./component";
 import { type NodeArgs, nodeInputs } from "./node-args";
+import { secretContents } from "./secret-values";
 import type { ComponentStatus } from "./service-state";
 
 import serviceProvider = require("./service-provider");
@@ -21,12 +22,22 @@ export interface ServiceArgs {
 /**
  * Splits each component's env out into `componentEnv`, a secret of its own,
  * so a secret env value does not make every component field secret (and
- * unreadable in previews). Done without resolving any Input.
+ * unreadable in previews); secret files likewise into `componentSecretFiles`
+ * (only when some component has any). Done without resolving any Input.
  */
-function splitEnv(components: ComponentFields[]): { components: unknown[]; componentEnv: unknown } {
-  const withoutEnv = components.map(({ env: _env, ...fields }) => fields);
+function splitEnv(components: ComponentFields[]): Record<string, unknown> {
+  const withoutEnv = components.map(({ env: _env, secretFiles: _files, ...fields }) => fields);
   const env = components.map((component) => component.env ?? {});
-  return { components: withoutEnv, componentEnv: pulumi.secret(env) };
+  const split: Record<string, unknown> = {
+    components: withoutEnv,
+    componentEnv: pulumi.secret(env),
+  };
+  if (components.some((component) => component.secretFiles !== undefined)) {
+    split.componentSecretFiles = components.map(
+      (component) => secretContents(component.secretFiles) ?? {},
+    );
+  }
+  return split;
 }
 
 /**
@@ -57,6 +68,7 @@ export class Service extends pulumi.dynamic.Resource {
           ...(opts?.additionalSecretOutputs ?? []),
           "credentials",
           "componentEnv",
+          "componentSecretFiles",
         ],
       },
       "mcp",

@@ -10,6 +10,7 @@ import {
 import type { ComponentSpec } from "../spec/component";
 import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
+import { withSecretFiles } from "./container-secrets";
 import { inspectBatched } from "./inspect-batch";
 import { removeBatched, stopBatched } from "./podman-batch";
 import { parsePodmanInspect } from "./podman-inspect";
@@ -31,18 +32,30 @@ export class ContainerRuntime implements WorkloadRuntime {
     });
   }
 
+  /** `runContainer`, with the spec's secret files made into podman secrets around it (container-secrets). */
+  run(spec: ComponentSpec, name: string, specHash: string): Promise<LiveWorkload | undefined> {
+    return withSecretFiles(
+      this.transport,
+      spec,
+      name,
+      (secretFlags) => this.runContainer(spec, name, specHash, secretFlags),
+      () => this.remove([name], 0),
+    );
+  }
+
   /**
    * Creates and starts the container and returns its state right after (from
    * the same command). A container podman created but could not start is removed.
    */
-  async run(
+  private async runContainer(
     spec: ComponentSpec,
     name: string,
     specHash: string,
+    secretFlags: readonly string[],
   ): Promise<LiveWorkload | undefined> {
     // Also makes missing volume host directories (MCP's /srv/<service>), as the agent
     // does on first deploy. They are never removed.
-    const { argv, stdin } = podmanRun(spec, { name, specHash });
+    const { argv, stdin } = podmanRun(spec, { name, specHash, secretFlags });
     // A run that failed half-way may have left a created container: remove it before trying again.
     const result = await runPodman(this.transport, argv, { stdin }, () => this.remove([name], 0));
     if (result.exitCode !== 0) {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { normaliseSecretFiles, secretFileFailures } from "./check-secret-files";
 import { applyRuntimeRules } from "./check-unikernel";
 import { type ComponentSpec, componentInputsSchema, ENV_KEY } from "./component";
 import { parseImageRef, unpinnedReason } from "./image-ref";
@@ -17,9 +18,9 @@ export type CheckOutcome =
   | { ok: true; spec: ComponentSpec }
   | { ok: false; failures: CheckFailure[] };
 
-/** Paths whose values must never be shown: credentials and every env value. */
+/** Paths whose values must never be shown: credentials, every env value and every secret file. */
 function isSecretPath(path: readonly PropertyKey[]): boolean {
-  return path[0] === "credentials" || path[0] === "env";
+  return path[0] === "credentials" || path[0] === "env" || path[0] === "secretFiles";
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -125,6 +126,8 @@ function domainFailures(parsed: z.output<typeof componentInputsSchema>): {
     });
   }
 
+  failures.push(...secretFileFailures(parsed.secretFiles));
+
   for (const [index, arg] of parsed.cmd.entries()) {
     if (hasNul(arg)) fail(`cmd[${index}]`, arg, "contains a NUL byte");
     if (Buffer.byteLength(arg) > LIMITS.cmdArgBytes) {
@@ -161,5 +164,8 @@ export function checkComponent(input: unknown): CheckOutcome {
     Object.entries(parsed.data.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
   const spec: ComponentSpec = { ...parsed.data, ports: domain.ports, volumes: domain.volumes, env };
+  const secretFiles = normaliseSecretFiles(parsed.data.secretFiles);
+  if (secretFiles) spec.secretFiles = secretFiles;
+  else delete spec.secretFiles;
   return applyRuntimeRules(spec);
 }

@@ -1,4 +1,5 @@
 import type { CheckFailure, CheckOutcome } from "./check-component";
+import { unikernelSecretFileFailures } from "./check-secret-files";
 import type { ComponentSpec } from "./component";
 import { parsePortSpec } from "./port-spec";
 import { showValue } from "./redact";
@@ -63,6 +64,7 @@ function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
       fail(`volumes[${index}]`, text, "a 9p share cannot be mounted over the guest's root");
     }
   }
+  failures.push(...unikernelSecretFileFailures(spec));
   if (spec.memoryMb !== undefined && spec.memoryMb < MIN_VM_MEMORY_MB) {
     fail("memoryMb", spec.memoryMb, `a unikernel VM needs at least ${MIN_VM_MEMORY_MB} MiB`);
   }

@@ -12,6 +12,8 @@ export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const CONTAINER_USER = /^(?:[a-z_][a-z0-9_-]*|\d+)(?::(?:[a-z_][a-z0-9_-]*|\d+))?$/;
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A file name under /run/secrets/: no path, no leading dot, nothing podman's `--secret` syntax splits on (, =). */
+export const SECRET_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export const RESTART_POLICIES = ["no", "always", "on-failure", "unless-stopped"] as const;
 export const RUNTIMES = ["container", "unikernel"] as const;
@@ -31,6 +33,8 @@ export const componentFieldsShape = {
   ports: z.array(z.string()).max(LIMITS.ports).default([]),
   volumes: z.array(z.string()).max(LIMITS.volumes).default([]),
   env: z.record(z.string(), z.string()).default({}),
+  /** Container only: files under /run/secrets/, name → content, from podman secrets. */
+  secretFiles: z.record(z.string(), z.string()).optional(),
   cmd: z.array(z.string()).max(LIMITS.cmdArgs).default([]),
   user: z
     .string()
@@ -78,6 +82,8 @@ export interface ComponentSpec {
   ports: string[];
   volumes: string[];
   env: Record<string, string>;
+  /** Sorted by name; absent when there are none (so older state, without it, diffs clean). */
+  secretFiles?: Record<string, string>;
   cmd: string[];
   user?: string;
   restart: (typeof RESTART_POLICIES)[number];

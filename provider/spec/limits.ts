@@ -12,4 +12,10 @@ export const LIMITS = {
   ports: 256,
   volumes: 128,
   pathLength: 4096,
+  secretFiles: 64,
+  secretFileNameLength: 128,
+  /** podman refuses a secret of 512000 bytes or more, and an empty one. */
+  secretFileBytes: 511_999,
+  /** All of a component's secret files together: they travel in one command's stdin and sit in state. */
+  secretFilesTotalBytes: 1024 * 1024,
 } as const;

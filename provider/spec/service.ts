@@ -11,8 +11,11 @@ import {
 import { parsePortSpec, portsCollide } from "./port-spec";
 import { showValue } from "./redact";
 
-/** One component of a service as stored: its fields without node, service and env. */
-export type ServiceComponent = Omit<ComponentSpec, "node" | "credentials" | "service" | "env">;
+/** One component of a service as stored: its fields without node, service, env and secret files. */
+export type ServiceComponent = Omit<
+  ComponentSpec,
+  "node" | "credentials" | "service" | "env" | "secretFiles"
+>;
 
 /** A service after check: components and their env keyed by component name. */
 export interface ServiceSpec {
@@ -23,6 +26,8 @@ export interface ServiceSpec {
   components: Record<string, ServiceComponent>;
   /** Each component's env, apart from the rest so that it alone is a secret. */
   componentEnv: Record<string, Record<string, string>>;
+  /** The secret files of the components that have any, apart for the same reason. */
+  componentSecretFiles: Record<string, Record<string, string>>;
 }
 
 const componentList = z.union([
@@ -44,6 +49,7 @@ export const serviceInputsSchema = z.strictObject({
   active: z.boolean().default(true),
   components: componentList,
   componentEnv: envList.default([]),
+  componentSecretFiles: envList.default([]),
 });
 
 export type ServiceCheckOutcome =
@@ -54,28 +60,36 @@ export type ServiceCheckOutcome =
 export function componentOf(service: ServiceSpec, name: string): ComponentSpec {
   const fields = service.components[name];
   if (!fields) throw new Error(`service ${service.name} has no component ${name}`);
+  const secretFiles = service.componentSecretFiles[name];
   return {
     ...fields,
     node: service.node,
     credentials: service.credentials,
     service: service.name,
     env: service.componentEnv[name] ?? {},
+    ...(secretFiles ? { secretFiles } : {}),
   };
 }
 
-/** Entries as [where, fields, env]: `components[i]` for the user's list, `components.<name>` for a checked map. */
-function entriesOf(components: z.output<typeof componentList>, env: z.output<typeof envList>) {
+/** Entries as [where, fields, env, secret files]: `components[i]` for the user's list, `components.<name>` for a checked map. */
+function entriesOf(
+  components: z.output<typeof componentList>,
+  env: z.output<typeof envList>,
+  files: z.output<typeof envList>,
+) {
   if (Array.isArray(components)) {
     return components.map((fields, index) => ({
       where: `components[${index}]`,
       fields: fields as Record<string, unknown>,
       env: (Array.isArray(env) ? env[index] : undefined) ?? fields.env ?? {},
+      secretFiles: (Array.isArray(files) ? files[index] : undefined) ?? fields.secretFiles,
     }));
   }
   return Object.entries(components).map(([name, fields]) => ({
     where: `components.${name}`,
     fields: { ...fields, name } as Record<string, unknown>,
     env: (Array.isArray(env) ? undefined : env[name]) ?? {},
+    secretFiles: Array.isArray(files) ? undefined : files[name],
   }));
 }
 
@@ -109,8 +123,13 @@ export function checkService(input: unknown): ServiceCheckOutcome {
     active,
     components: {},
     componentEnv: {},
+    componentSecretFiles: {},
   };
-  const entries = entriesOf(parsed.data.components, parsed.data.componentEnv);
+  const entries = entriesOf(
+    parsed.data.components,
+    parsed.data.componentEnv,
+    parsed.data.componentSecretFiles,
+  );
   if (entries.length === 0)
     failures.push({
       property: "components",
@@ -118,8 +137,15 @@ export function checkService(input: unknown): ServiceCheckOutcome {
     });
 
   for (const entry of entries) {
-    const { env: _inline, ...fields } = entry.fields;
-    const outcome = checkComponent({ ...fields, env: entry.env, node, credentials, service });
+    const { env: _inline, secretFiles: _inlineFiles, ...fields } = entry.fields;
+    const outcome = checkComponent({
+      ...fields,
+      env: entry.env,
+      secretFiles: entry.secretFiles,
+      node,
+      credentials,
+      service,
+    });
     if (!outcome.ok) {
       for (const failure of outcome.failures) {
         const renamed = renameProperty(failure, entry.where);
@@ -128,7 +154,7 @@ export function checkService(input: unknown): ServiceCheckOutcome {
       }
       continue;
     }
-    const { node: _n, credentials: _c, service: _s, env, ...component } = outcome.spec;
+    const { node: _n, credentials: _c, service: _s, env, secretFiles, ...component } = outcome.spec;
     if (seen.has(component.name)) {
       failures.push({
         property: `${entry.where}.name`,
@@ -139,6 +165,7 @@ export function checkService(input: unknown): ServiceCheckOutcome {
     seen.add(component.name);
     spec.components[component.name] = component;
     spec.componentEnv[component.name] = env;
+    if (secretFiles) spec.componentSecretFiles[component.name] = secretFiles;
   }
 
   const published = Object.entries(spec.components).flatMap(([name, component]) =>
