@@ -90,10 +90,29 @@ export function podmanRun(
   return withEnvFromStdin(command, spec.env);
 }
 
+/**
+ * `podman` for one command over several containers. Its default pool of
+ * parallel workers is 3 per CPU: 20 stops that each wait out a stop timeout
+ * would go 6 at a time on 2 CPUs (3.7 s for 20 one-second stops here, 2.1 s
+ * with a worker each, the same as 20 separate podman processes).
+ */
+function podmanFor(names: readonly string[], verb: string): string[] {
+  if (names.length === 0) throw new Error(`podman ${verb} needs at least one name`);
+  return names.length > 1
+    ? ["podman", "--max-workers", String(names.length), verb]
+    : ["podman", verb];
+}
+
 /** Stops those of the containers that exist and run. */
 export function podmanStop(names: readonly string[], timeoutSeconds: number): string[] {
-  if (names.length === 0) throw new Error("podman stop needs at least one name");
-  return ["podman", "stop", "--ignore", "--time", String(timeoutSeconds), "--", ...names];
+  return [
+    ...podmanFor(names, "stop"),
+    "--ignore",
+    "--time",
+    String(timeoutSeconds),
+    "--",
+    ...names,
+  ];
 }
 
 export function podmanStart(name: string): string[] {
@@ -105,8 +124,15 @@ export function podmanStart(name: string): string[] {
  * several names: without it podman 4.3 removes none of them when one is missing.
  */
 export function podmanRemove(names: readonly string[], timeoutSeconds: number): string[] {
-  if (names.length === 0) throw new Error("podman rm needs at least one name");
-  return ["podman", "rm", "--force", "--ignore", "--time", String(timeoutSeconds), "--", ...names];
+  return [
+    ...podmanFor(names, "rm"),
+    "--force",
+    "--ignore",
+    "--time",
+    String(timeoutSeconds),
+    "--",
+    ...names,
+  ];
 }
 
 export function podmanRename(from: string, to: string): string[] {

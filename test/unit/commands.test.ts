@@ -180,8 +180,11 @@ describe("podman argv builders", () => {
     ]);
     const rm = podmanRemove(["mcq-api", "mcq-api-previous"], 0);
     // --ignore: without it podman 4.3 removes none of the names when one is missing.
+    // A worker per name: podman's default pool (3 per CPU) would stop them a few at a time.
     expect(rm).toEqual([
       "podman",
+      "--max-workers",
+      "2",
       "rm",
       "--force",
       "--ignore",
