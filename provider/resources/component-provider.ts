@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, needsRecreate } from "../diff/component-diff";
 import { runtimeFor } from "../runtime";
-import { sweepSecretFiles } from "../runtime/container-secrets";
 import { createWorkload, removeWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { checkComponent } from "../spec/check-component";
@@ -121,10 +120,7 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     const spec = specFrom(props, "state");
     const runtime = runtimeFor(spec);
     await about(spec, "deleting", () =>
-      withNodeLock(runtime.transport, spec.node.lockTimeoutMs, async () => {
-        await removeWorkload(runtime, spec);
-        await sweepSecretFiles(runtime.transport, spec, workloadName(spec));
-      }),
+      withNodeLock(runtime.transport, spec.node.lockTimeoutMs, () => removeWorkload(runtime, spec)),
     );
   },
 };

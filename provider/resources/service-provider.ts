@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { diffService } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
-import { sweepSecretFiles } from "../runtime/container-secrets";
 import { createWorkload, removeWorkload, replaceWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { settleAll } from "../runtime/parallel";
@@ -132,9 +131,7 @@ async function updateService(
 
   const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(previous, name);
-    const runtime = runtimeFor(component);
-    await removeWorkload(runtime, component);
-    await sweepSecretFiles(runtime.transport, component, workloadName(component));
+    await removeWorkload(runtimeFor(component), component);
   });
   removals.forEach((result, index) => {
     const name = diff.removed[index] ?? "";
@@ -195,9 +192,7 @@ async function deleteService(props: Bag): Promise<void> {
   const names = Object.keys(spec.components);
   const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    const runtime = runtimeFor(component);
-    await removeWorkload(runtime, component);
-    await sweepSecretFiles(runtime.transport, component, workloadName(component));
+    await removeWorkload(runtimeFor(component), component);
   });
   const failures = results.flatMap((result, index) =>
     result.status === "rejected" ? [`component ${names[index]}: ${messageOf(result.reason)}`] : [],

@@ -1,6 +1,7 @@
 import { specHash } from "../diff/spec-hash";
 import { type ComponentSpec, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
+import { sweepSecretFiles } from "./container-secrets";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 const LOG_TAIL_LINES = 50;
@@ -192,8 +193,12 @@ export async function replaceWorkload(
   }
 }
 
-/** Removes a component's workload and any set-aside `-previous` left by an interrupted update. */
-export function removeWorkload(runtime: WorkloadRuntime, spec: ComponentSpec): Promise<void> {
+/**
+ * Removes a component's workload, any set-aside `-previous` left by an
+ * interrupted update, and secret files an interrupted run left in podman.
+ */
+export async function removeWorkload(runtime: WorkloadRuntime, spec: ComponentSpec): Promise<void> {
   const name = workloadName(spec);
-  return runtime.remove([name, `${name}-previous`], spec.stopTimeout);
+  await runtime.remove([name, `${name}-previous`], spec.stopTimeout);
+  await sweepSecretFiles(runtime.transport, spec, name);
 }
