@@ -41,8 +41,10 @@ function kindOf(command) {
   const words = command.replace(/'/g, "").split(/\s+/);
   const at = words.indexOf("podman");
   if (at < 0) return words.slice(0, 2).join(" ");
-  let sub = words[at + 1] ?? "";
-  if (sub === "container") sub = words[at + 2] ?? sub;
+  let next = at + 1;
+  if (words[next] === "--max-workers") next += 2; // a batched stop/rm
+  let sub = words[next] ?? "";
+  if (sub === "container") sub = words[next + 1] ?? sub;
   return `podman ${sub}`;
 }
 
