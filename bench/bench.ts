@@ -6,7 +6,7 @@
 //     [--n 3] [--count 20] [--contenders floor,mcp0,mcp,ansible] [--no-ops] [--seq-destroy]
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import {
   ansibleContender,
@@ -21,6 +21,13 @@ import {
   type Scenario,
   type Setup,
 } from "./contenders";
+import {
+  UNIKERNEL_HEADER,
+  type UnikernelFixture,
+  type UnikernelSample,
+  unikernelRows,
+  unikernelTiming,
+} from "./unikernel";
 
 interface Args {
   src: string;
@@ -31,6 +38,7 @@ interface Args {
   ops: boolean;
   seqDestroy: boolean;
   transpileOnly: boolean;
+  unikernel: boolean;
   /** Sessions at once per node for the floor and pulumi-mcp (maxSessions). */
   sessions: number;
   /** label, port, known_hosts file, host key fingerprint */
@@ -59,6 +67,7 @@ function parseArgs(argv: string[]): Args {
     ops: !argv.includes("--no-ops"),
     seqDestroy: argv.includes("--seq-destroy"),
     transpileOnly: argv.includes("--transpile-only"),
+    unikernel: !argv.includes("--no-unikernel"),
     sessions: Number(get("sessions") ?? 20),
     nodes: argv
       .flatMap((a, i) => (a === "--node" ? [argv[i + 1] ?? ""] : []))
@@ -490,6 +499,27 @@ async function main(): Promise<void> {
       }
     }
   }
+  // A unikernel component: up → first HTTP 200, by phase; then a redeploy of the same digest.
+  let unikernelSamples: UnikernelSample[] = [];
+  let unikernelNote = "not run (--no-unikernel)";
+  const unikernelFile = path.join(repo, ".test-nodes", "unikernel.json");
+  if (args.unikernel && !existsSync(unikernelFile)) {
+    unikernelNote = `not run: no ${unikernelFile} (bash test/fixtures/unikernel/setup.sh up)`;
+  } else if (args.unikernel) {
+    const fixture = JSON.parse(readFileSync(unikernelFile, "utf8")) as UnikernelFixture;
+    const node = nodes[0] as BenchNode;
+    const nodeHome = path.join(args.work, `node-${node.label}`, "home");
+    unikernelSamples = await unikernelTiming(setup, node, fixture, {
+      src: args.src,
+      programDir: args.program,
+      project,
+      stateDir,
+      n: args.n,
+      nodeHome: existsSync(nodeHome) ? nodeHome : undefined,
+    });
+    for (const s of unikernelSamples) if (s.note) problems.push(`unikernel ${s.run}: ${s.note}`);
+    unikernelNote = `QEMU acceleration ${fixture.accel}${fixture.accel === "tcg" ? ` (${fixture.accelReason.trim()})` : ""}; ops is the stand-in of test/fixtures/unikernel.`;
+  }
   const load1 = readFileSync("/proc/loadavg", "utf8").trim();
 
   // ----- report -----
@@ -626,6 +656,12 @@ async function main(): Promise<void> {
     "No-change runs (no SSH expected):",
     idle,
     "",
+    "Unikernel component, medians (s): from the start of `up` to the first HTTP 200 through its forwarded port, by phase. The image is",
+    "in podman's store already (pull = a registry check, as for the containers). A first deploy starts with the runtime's ELF and image",
+    "caches emptied; the redeploy (destroy, then up with the same digest) finds them. QEMU start → 200 is the guest's boot and server start.",
+    unikernelSamples.length > 0 ? table(UNIKERNEL_HEADER, unikernelRows(unikernelSamples)) : "",
+    unikernelNote,
+    "",
     problems.length
       ? `PROBLEMS:\n${problems.map((p) => `  - ${p}`).join("\n")}`
       : "Every step left the nodes as expected.",
@@ -633,7 +669,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${report}\n`);
   writeFileSync(
     args.out,
-    JSON.stringify({ args, setup, samples, opSamples, problems, report }, null, 1),
+    JSON.stringify(
+      { args, setup, samples, opSamples, unikernelSamples, problems, report },
+      null,
+      1,
+    ),
   );
   log(`raw samples: ${args.out}`);
   if (problems.length) process.exitCode = 1;

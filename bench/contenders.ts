@@ -353,6 +353,19 @@ export interface ProviderTrace {
     { handshakes: number; channels: number; bytesOut: number; bytesIn: number }
   >;
   problems: string[];
+  /** Unikernel deploys' phases by VM name (the runtime's lastDeployPhases). */
+  phases?: Record<string, UnikernelPhases>;
+}
+
+export interface UnikernelPhases {
+  pullMs: number;
+  extractMs: number;
+  elfCached: boolean;
+  buildMs: number;
+  imageCached: boolean;
+  startMs: number;
+  bootedAt: number;
+  accel: string;
 }
 
 /** The snapshot's test engine, loaded through ts-node from `src` (see run.sh). */
@@ -369,6 +382,8 @@ export interface McpOptions {
   count?: number;
   nodes?: BenchNode[];
   minUptime?: number;
+  /** Unikernel components instead of containers (with this acceleration). */
+  unikernel?: { accel: "kvm" | "tcg" };
   /** Every program run with PULUMI_NODEJS_TRANSPILE_ONLY=true (an experiment). */
   transpileOnly?: boolean;
 }
@@ -406,6 +421,7 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
     servicePrefix: setup.servicePrefix,
     stopTimeout: setup.stopTimeout,
     maxSessions: setup.sessions,
+    ...(options.unikernel ? { runtime: "unikernel", accel: options.unikernel.accel } : {}),
     ...(options.minUptime === undefined ? {} : { minUptime: options.minUptime }),
   });
 

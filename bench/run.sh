@@ -30,7 +30,10 @@
 # re-run with the program transpiled only (PULUMI_NODEJS_TRANSPILE_ONLY), and refresh through
 # the test engine's own one-at-a-time refresh (those three for the first pulumi-mcp variant
 # only: they do not depend on minUptime); the default-minUptime variant runs deploy, bump and
-# destroy only. Every contender starts each repetition from no containers; repetitions
+# destroy only. Then one unikernel component on node a (--no-unikernel to skip; needs
+# `bash test/fixtures/unikernel/setup.sh up`): up → first HTTP 200 split into image pull, ELF
+# extraction, ops build and the guest's boot, for a first deploy (the runtime's caches emptied)
+# and for a redeploy of the same digest, N times each. Every contender starts each repetition from no containers; repetitions
 # interleave the contenders. Ansible runs min(N, --ansible-n) times, 1 by default: its runs take
 # 30-60 s each at 20 components and vary little next to the ratios at stake, and N=3 of them
 # would take the whole run past 15 minutes.
@@ -68,7 +71,7 @@ while (($# > 0)); do
   --worktree) source_mode=worktree ;;
   --sessions) extra+=("$1" "$2") && shift ;;
   --transpile-only) extra+=("$1") ;;
-  --seq-destroy | --no-ops) extra+=("$1") ;;
+  --seq-destroy | --no-ops | --no-unikernel) extra+=("$1") ;;
   -h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 0

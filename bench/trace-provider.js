@@ -8,7 +8,7 @@
 //     the call each exec channel belongs to (AsyncLocalStorage);
 //   * pulumi-mcp's own per-node counters (transport allCounters()).
 // When the engine ends the process (SIGTERM) it prints everything as one stderr line,
-//   bench-trace {"origin":…,"connects":[…],"execs":[…],"ops":[…],"counters":{…}}
+//   bench-trace {"origin":…,"connects":[…],"execs":[…],"ops":[…],"counters":{…},"phases":{…}}
 // closes pulumi-mcp's pooled connections (so PULUMI_MCP_TRACE=1 prints its own lines) and exits.
 // All times are Date.now() milliseconds, comparable with the benchmark driver's clock.
 
@@ -141,12 +141,14 @@ function hookProvider(mcpDir) {
 }
 
 let transportIndex;
+let unikernelRuntime;
 try {
   const mcpDir = path.dirname(path.dirname(fromProgram("pulumi-mcp/dist/index.js")));
   hookSsh2(mcpDir);
   hookTransport(mcpDir);
   hookProvider(mcpDir);
   transportIndex = require(path.join(mcpDir, "dist/transport/index.js"));
+  unikernelRuntime = require(path.join(mcpDir, "dist/runtime/unikernel-runtime.js"));
 } catch (error) {
   trace.problems.push(`hooks not installed: ${error.message}`);
 }
@@ -157,6 +159,8 @@ process.once("SIGTERM", () => {
   } catch (error) {
     trace.problems.push(`counters unavailable: ${error.message}`);
   }
+  // A unikernel deploy's phases (pull, ELF extraction, ops build, QEMU start), by VM name.
+  if (unikernelRuntime) trace.phases = Object.fromEntries(unikernelRuntime.lastDeployPhases);
   trace.exit = Date.now();
   process.stderr.write(`bench-trace ${JSON.stringify(trace)}\n`);
   const done = () => process.exit(0);

@@ -24,6 +24,9 @@ const servicePrefix = cfg.get("servicePrefix") ?? "bench";
 const minUptime = cfg.getNumber("minUptime");
 const stopTimeout = cfg.getNumber("stopTimeout");
 const maxSessions = cfg.getNumber("maxSessions");
+// The unikernel timing (bench.ts): the same stack with runtime "unikernel".
+const runtime = cfg.get("runtime") as "container" | "unikernel" | undefined;
+const accel = cfg.get("accel") as "auto" | "kvm" | "tcg" | undefined;
 
 export const containers: pulumi.Output<string>[] = [];
 nodes.forEach((n, i) => {
@@ -46,6 +49,8 @@ nodes.forEach((n, i) => {
       ports: [`127.0.0.1:${n.portBase + c}:8080`],
       ...(minUptime === undefined ? {} : { minUptime }),
       ...(stopTimeout === undefined ? {} : { stopTimeout }),
+      ...(runtime === undefined ? {} : { runtime, startTimeout: 120 }),
+      ...(accel === undefined ? {} : { accel }),
     });
     containers.push(component.containerName);
   }
