@@ -21,6 +21,20 @@ describe("diffComponent follows DESIGN.md's diff rules", () => {
     expect(diffComponent(spec(), spec())).toMatchObject({ changes: false, replaces: [] });
   });
 
+  it("state written before maxSessions and secretFiles existed → no change (no diff on upgrade)", () => {
+    const { maxSessions: _maxSessions, ...olderNode } = spec().node;
+    const older = { ...spec(), node: olderNode } as ComponentSpec;
+    delete older.secretFiles;
+    expect("secretFiles" in spec()).toBe(false); // absent stays absent after check
+    expect(diffComponent(older, spec())).toMatchObject({ changes: false, changed: [] });
+  });
+
+  it("a different maxSessions (how to reach the node) → no change", () => {
+    expect(diffComponent(spec(), spec({ node: node({ maxSessions: 20 }) }))).toMatchObject({
+      changes: false,
+    });
+  });
+
   it("a new image tag or digest → update in place", () => {
     const diff = diffComponent(spec(), spec({ image: "mcr.example.net:8443/mcq:v0.5.0" }));
     expect(diff).toMatchObject({ changes: true, replaces: [], changed: ["image"] });
