@@ -6,13 +6,11 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineRunError, formatPreview, loadState } from "../engine";
 import { containerNames, httpGet, loadTestNodes, podman } from "../integration/test-nodes";
 import {
   API_TOKEN,
-  type BasicRun,
-  type BasicStack,
   CONTAINER,
   HTTP_PORT,
   prepareBasicStack,
@@ -21,30 +19,25 @@ import {
   VOLUME_DIR,
   webStep,
 } from "./basic-stack";
+import { type ExampleRun, type ExampleStack, removeContainers } from "./example-stack";
 
 const nodes = loadTestNodes();
 const URL = `http://127.0.0.1:${HTTP_PORT}/version`;
 const MARKER = path.join(VOLUME_DIR, "e2e-volume-data");
 const v2 = { image: nodes.images.v2 };
 
-let stack: BasicStack;
+let stack: ExampleStack;
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown) => rejections.push(reason);
 
-/** One name per call: podman 4.3's `rm -f a b` removes neither when b is missing (and exits 0). */
-function removeContainers(): void {
-  for (const name of [CONTAINER, `${CONTAINER}-previous`])
-    podman("rm", "--force", "--time", "0", name);
+function removeAll(): void {
+  removeContainers([CONTAINER]);
   expect(containerNames()).not.toContain(CONTAINER);
 }
 
 /** One run; when the test then fails, its display and the program's stderr are printed. */
-async function run(...args: Parameters<BasicStack["run"]>): Promise<BasicRun> {
-  const result = await stack.run(...args);
-  onTestFailed(() => {
-    console.error(`${formatPreview(result.summary)}\nprogram stderr:\n${result.summary.stderr}`);
-  });
-  return result;
+function run(...args: Parameters<ExampleStack["run"]>): Promise<ExampleRun> {
+  return stack.run(...args);
 }
 
 async function version(): Promise<string> {
@@ -63,7 +56,7 @@ function expectStateHasNoPlaintextKey(holdsSecrets = true): void {
 
 beforeAll(() => {
   process.on("unhandledRejection", onRejection);
-  removeContainers();
+  removeAll();
   // The example mounts /srv/hello; podman refuses a missing host directory, and the node keeps
   // this data across deploys. The marker proves destroy leaves volume data alone.
   mkdirSync(VOLUME_DIR, { recursive: true });
@@ -73,7 +66,7 @@ beforeAll(() => {
 
 afterAll(() => {
   process.off("unhandledRejection", onRejection);
-  removeContainers();
+  removeAll();
 });
 
 describe("examples/basic end to end through the test engine", () => {
@@ -139,7 +132,7 @@ describe("examples/basic end to end through the test engine", () => {
   });
 
   it("refresh drops a container removed out of band from state", async () => {
-    removeContainers();
+    removeAll();
     const { summary } = await run("refresh", v2);
     expect(webStep(summary).op).toBe("delete");
     const state = loadState(stack.stateFile, "mcp-basic", "e2e");

@@ -15,7 +15,6 @@ import {
 } from "../engine";
 import type { ConfigValue, Operation } from "../engine/types";
 import { containerNames, podman, type TestNodes } from "../integration/test-nodes";
-import { handshakesIn } from "./basic-stack";
 
 const PRELOADS = ["provider-counters-preload.js", "network-guard-preload.js"].map(
   (file) => `--require ${path.join(__dirname, file)}`,
@@ -90,6 +89,23 @@ export function exampleStack(
 
 export function connectsIn(providerStderr: string): string[] {
   return [...providerStderr.matchAll(/^pulumi-mcp-test connect (.*)$/gm)].map((m) => m[1] ?? "");
+}
+
+/**
+ * Sum of `handshakes` over the counters line the preload prints, after checking that it read the
+ * counters of the pulumi-mcp copy installed in the program (the one the provider runs).
+ */
+export function handshakesIn(providerStderr: string, programDir: string): number {
+  const module = /^pulumi-mcp counters module (.*)$/m.exec(providerStderr)?.[1];
+  const line = /^pulumi-mcp counters (\{.*)$/m.exec(providerStderr)?.[1];
+  if (module === undefined || line === undefined) {
+    throw new Error(`the provider process printed no counters:\n${providerStderr}`);
+  }
+  if (!module.startsWith(path.join(programDir, "node_modules", "pulumi-mcp"))) {
+    throw new Error(`counters came from ${module}, not the program's pulumi-mcp`);
+  }
+  const counters = JSON.parse(line) as Record<string, { handshakes: number }>;
+  return Object.values(counters).reduce((sum, c) => sum + c.handshakes, 0);
 }
 
 /** Config for the loopback test node as an example's `host/port/user/hostKey/sshKey` keys. */

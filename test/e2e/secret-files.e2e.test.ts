@@ -3,52 +3,28 @@
 // from PLAIN config. State holds the content only encrypted, a preview of a new content shows the
 // change masked, and destroy leaves no container and no podman secret.
 
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { formatPreview, prepareProgram, type RunSummary, runPulumi } from "../engine";
-import type { ConfigValue, Operation } from "../engine/types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatPreview, type RunSummary } from "../engine";
+import type { Operation } from "../engine/types";
 import { containerNames, loadTestNodes, podman } from "../integration/test-nodes";
+import {
+  type ExampleStack,
+  prepareExampleStack,
+  removeContainers,
+  testNodeConfig,
+} from "./example-stack";
 
 const nodes = loadTestNodes();
 const TOKEN = "sfe2e-token-content-3a9f";
 const NEXT = "sfe2e-next-token-content-c21d";
 const CONTAINERS = ["sfe2e-web", "sfe2esvc-api"];
 
-let programDir = "";
-let stateFile = "";
-let project = "";
-
-function removeAll(): void {
-  for (const name of CONTAINERS) {
-    for (const container of [name, `${name}-previous`])
-      podman("rm", "--force", "--time", "0", container);
-  }
-}
+let stack: ExampleStack;
 
 async function run(operation: Operation, token: string): Promise<RunSummary> {
-  const config: Record<string, ConfigValue> = {
-    host: nodes.node.host,
-    port: nodes.node.port,
-    user: nodes.node.user,
-    hostKey: nodes.node.hostKeyFingerprint,
-    sshKey: { secret: readFileSync(nodes.node.privateKeyPath, "utf8") },
-    image: nodes.images.v1,
-    token,
-  };
-  const summary = await runPulumi({
-    programDir,
-    project,
-    stack: "e2e",
-    config,
-    stateFile,
-    operation,
-    timeoutMs: 120_000,
-  });
-  onTestFailed(() => {
-    console.error(`${formatPreview(summary)}\nprogram stderr:\n${summary.stderr}`);
-  });
-  return summary;
+  return (await stack.run(operation, { token })).summary;
 }
 
 function readInside(container: string): string {
@@ -63,32 +39,31 @@ function expectNotInClear(text: string, ...contents: string[]): void {
 }
 
 beforeAll(() => {
-  removeAll();
-  const program = prepareProgram({
+  removeContainers(CONTAINERS);
+  stack = prepareExampleStack({
     example: path.join(__dirname, "secret-files-program"),
     name: "e2e-secret-files",
+    stack: "e2e",
+    config: () => ({ ...testNodeConfig(nodes), image: nodes.images.v1 }),
+    timeoutMs: 120_000,
   });
-  programDir = program.dir;
-  project = program.project;
-  stateFile = path.join(programDir, ".pulumi-test-engine", "e2e.json");
-  rmSync(stateFile, { force: true });
 });
 
 afterAll(() => {
-  removeAll();
+  removeContainers(CONTAINERS);
 });
 
 describe("secretFiles through the engine", () => {
   it("up: the file is inside both containers; state holds the content only encrypted", async () => {
     await run("up", TOKEN);
     for (const container of CONTAINERS) expect(readInside(container)).toBe(TOKEN);
-    const state = readFileSync(stateFile, "utf8");
+    const state = readFileSync(stack.stateFile, "utf8");
     expectNotInClear(state, TOKEN);
     expect(state).toContain("ciphertext");
   });
 
   it("preview of a new content shows secretFiles changed, masked, and touches nothing", async () => {
-    const before = readFileSync(stateFile, "utf8");
+    const before = readFileSync(stack.stateFile, "utf8");
     const summary = await run("preview", NEXT);
     const web = summary.resources.find((step) => step.name === "sfe2e-web");
     expect(web?.op).toBe("update");
@@ -102,14 +77,14 @@ describe("secretFiles through the engine", () => {
     });
     const shown = `${formatPreview(summary)}${JSON.stringify(summary)}`;
     expectNotInClear(shown, TOKEN, NEXT);
-    expect(readFileSync(stateFile, "utf8")).toBe(before);
+    expect(readFileSync(stack.stateFile, "utf8")).toBe(before);
     for (const container of CONTAINERS) expect(readInside(container)).toBe(TOKEN);
   });
 
   it("up with the new content recreates both; state still has no content in clear", async () => {
     await run("up", NEXT);
     for (const container of CONTAINERS) expect(readInside(container)).toBe(NEXT);
-    expectNotInClear(readFileSync(stateFile, "utf8"), TOKEN, NEXT);
+    expectNotInClear(readFileSync(stack.stateFile, "utf8"), TOKEN, NEXT);
   });
 
   it("destroy leaves no container and no podman secret of theirs", async () => {
