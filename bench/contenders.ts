@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import type { DeployPhases } from "../provider/runtime/unikernel-runtime";
 
 export const BENCH_DIR = __dirname;
 
@@ -354,18 +355,7 @@ export interface ProviderTrace {
   >;
   problems: string[];
   /** Unikernel deploys' phases by VM name (the runtime's lastDeployPhases). */
-  phases?: Record<string, UnikernelPhases>;
-}
-
-export interface UnikernelPhases {
-  pullMs: number;
-  extractMs: number;
-  elfCached: boolean;
-  buildMs: number;
-  imageCached: boolean;
-  startMs: number;
-  bootedAt: number;
-  accel: string;
+  phases?: Record<string, DeployPhases>;
 }
 
 /** The snapshot's test engine, loaded through ts-node from `src` (see run.sh). */

@@ -6,14 +6,15 @@
 import { rmSync } from "node:fs";
 import { request } from "node:http";
 import * as path from "node:path";
+import type { DeployPhases } from "../provider/runtime/unikernel-runtime";
 import {
   type BenchNode,
   type McpOptions,
   mcpContender,
   type Sample,
   type Setup,
-  type UnikernelPhases,
 } from "./contenders";
+import { median, secs } from "./report-table";
 
 // The runtime's own idea of where its caches are (the snapshot under test has the same file).
 const { unikernelPaths } = require("../provider/runtime/unikernel-image") as {
@@ -41,7 +42,7 @@ export interface UnikernelSample {
   firstOkMs?: number;
   /** `up` start → the create reached the provider (the Pulumi program and engine starting). */
   toCreateMs?: number;
-  phases?: UnikernelPhases;
+  phases?: DeployPhases;
   /** QEMU started → first HTTP 200: the guest's boot and the server's start. */
   bootMs?: number;
   note?: string;
@@ -150,15 +151,6 @@ export async function unikernelTiming(
   }
   return samples;
 }
-
-function median(xs: number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-const secs = (ms: number | undefined) => (ms === undefined ? "-" : (ms / 1000).toFixed(2));
 
 /** Rows of the report's unikernel table: medians per kind of run. */
 export function unikernelRows(samples: readonly UnikernelSample[]): string[][] {
