@@ -70,6 +70,17 @@ function pooled(node: NodeTarget, credentials: NodeCredentials | undefined): Poo
   return entry;
 }
 
+/**
+ * Takes one of the connection's channel slots. A slot in use keeps the
+ * connection open: the idle timer armed by the last command is cleared, also
+ * for a hold that may wait long (another run's node lock).
+ */
+async function takeSlot(entry: PooledConnection): Promise<() => void> {
+  const release = await entry.channels.acquire();
+  clearTimeout(entry.idleTimer);
+  return release;
+}
+
 /** Arms the idle timer once no channel of the connection is in use. */
 function closeWhenIdle(entry: PooledConnection, client: Client): void {
   if (entry.channels.inUse > 0) return;
@@ -100,10 +111,7 @@ export class SshTransport implements Transport {
   async hold(argv: readonly string[], options: HoldOptions): Promise<HeldCommand> {
     const entry = pooled(this.node, this.credentials);
     const client = await entry.client;
-    const releaseSlot = await entry.channels.acquire();
-    // A hold may wait long (another run's node lock): the idle timer armed by the
-    // last command must not end the connection under it.
-    clearTimeout(entry.idleTimer);
+    const releaseSlot = await takeSlot(entry);
     try {
       const held = await holdOnChannel(client, this.label, argv, options);
       return {
@@ -125,8 +133,7 @@ export class SshTransport implements Transport {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const entry = pooled(this.node, this.credentials);
     const client = await entry.client;
-    const release = await entry.channels.acquire();
-    clearTimeout(entry.idleTimer);
+    const release = await takeSlot(entry);
     try {
       // sshd may refuse a channel when its MaxSessions is lower than ours: the
       // command never started, so waiting and opening it again is safe.
