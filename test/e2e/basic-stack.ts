@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { RunSummary } from "../engine";
-import type { TestNodes } from "../integration/test-nodes";
-import { type ExampleStack, prepareExampleStack, testNodeConfig } from "./example-stack";
+import { type TestNodes, testNodeConfig } from "../integration/test-nodes";
+import { type ExampleStack, prepareExampleStack } from "./example-stack";
 
 /** A secret env value the e2e test looks for: in the container, never in plain text in state. */
 export const API_TOKEN = "e2e-api-token-5b0c9a";

@@ -3,7 +3,7 @@
 // file, and per run the provider process' SSH handshakes (its own counters) and every TCP connect
 // it made (network-guard-preload.js, which also refuses anything but loopback).
 
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { onTestFailed } from "vitest";
 import {
@@ -14,7 +14,7 @@ import {
   runPulumi,
 } from "../engine";
 import type { ConfigValue, Operation } from "../engine/types";
-import { containerNames, podman, type TestNodes } from "../integration/test-nodes";
+import { containerNames, podman } from "../integration/test-nodes";
 
 const PRELOADS = ["provider-counters-preload.js", "network-guard-preload.js"].map(
   (file) => `--require ${path.join(__dirname, file)}`,
@@ -106,17 +106,6 @@ export function handshakesIn(providerStderr: string, programDir: string): number
   }
   const counters = JSON.parse(line) as Record<string, { handshakes: number }>;
   return Object.values(counters).reduce((sum, c) => sum + c.handshakes, 0);
-}
-
-/** Config for the loopback test node as an example's `host/port/user/hostKey/sshKey` keys. */
-export function testNodeConfig(nodes: TestNodes): Record<string, ConfigValue> {
-  return {
-    host: nodes.node.host,
-    port: nodes.node.port,
-    user: nodes.node.user,
-    hostKey: nodes.node.hostKeyFingerprint,
-    sshKey: { secret: readFileSync(nodes.node.privateKeyPath, "utf8") },
-  };
 }
 
 /** One name per call: podman 4.3's `rm -f a b` removes neither when b is missing. */

@@ -8,13 +8,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatPreview, type RunSummary } from "../engine";
 import type { Operation } from "../engine/types";
-import { containerNames, loadTestNodes, podman } from "../integration/test-nodes";
-import {
-  type ExampleStack,
-  prepareExampleStack,
-  removeContainers,
-  testNodeConfig,
-} from "./example-stack";
+import { containerNames, loadTestNodes, podman, testNodeConfig } from "../integration/test-nodes";
+import { type ExampleStack, prepareExampleStack, removeContainers } from "./example-stack";
 
 const nodes = loadTestNodes();
 const TOKEN = "sfe2e-token-content-3a9f";

@@ -7,14 +7,13 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadState } from "../engine";
-import { httpGet, loadTestNodes } from "../integration/test-nodes";
+import { httpGet, loadTestNodes, testNodeConfig } from "../integration/test-nodes";
 import {
   type ExampleStack,
   leftOver,
   opsByName,
   prepareExampleStack,
   removeContainers,
-  testNodeConfig,
 } from "./example-stack";
 
 const nodes = loadTestNodes();

@@ -15,8 +15,8 @@ import { checkComponent } from "../../provider/spec/check-component";
 import { closeAllConnections, transportFor } from "../../provider/transport";
 import { loadState } from "../engine";
 import { REPO_ROOT } from "../harness/program-dir";
-import { httpGet, loadTestNodes, sshNodeInputs } from "../integration/test-nodes";
-import { type ExampleStack, opsByName, prepareExampleStack, testNodeConfig } from "./example-stack";
+import { httpGet, loadTestNodes, sshNodeInputs, testNodeConfig } from "../integration/test-nodes";
+import { type ExampleStack, opsByName, prepareExampleStack } from "./example-stack";
 
 const nodes = loadTestNodes();
 // Idempotent and quick once done (`npm run nodes` has done it).

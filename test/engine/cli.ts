@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../harness/program-dir";
+import { loadTestNodes, testNodeConfig } from "../integration/test-nodes";
 import { formatPreview } from "./format-preview";
 import { prepareProgram, readProjectName } from "./prepare-program";
 import { runPulumi } from "./run-pulumi";
@@ -55,27 +56,11 @@ function one(flags: Map<string, string[]>, name: string): string | undefined {
   return flags.get(name)?.at(-1);
 }
 
-function testNodeConfig(): Record<string, ConfigValue> {
+function testNodeStackConfig(): Record<string, ConfigValue> {
   const file = path.join(REPO_ROOT, ".test-nodes", "env.json");
   if (!existsSync(file)) usage(`--test-node needs ${file}: run \`bash test/fixtures/nodes.sh up\``);
-  const env = JSON.parse(readFileSync(file, "utf8")) as {
-    node: {
-      host: string;
-      port: number;
-      user: string;
-      privateKeyPath: string;
-      hostKeyFingerprint: string;
-    };
-    images: { v1: string };
-  };
-  return {
-    host: env.node.host,
-    port: env.node.port,
-    user: env.node.user,
-    hostKey: env.node.hostKeyFingerprint,
-    sshKey: { secret: readFileSync(env.node.privateKeyPath, "utf8") },
-    image: env.images.v1,
-  };
+  const nodes = loadTestNodes();
+  return { ...testNodeConfig(nodes), image: nodes.images.v1 };
 }
 
 function configFile(file: string): Record<string, ConfigValue> {
@@ -120,7 +105,7 @@ async function main(): Promise<void> {
   const configPath = one(flags, "config-file");
   const stackFile = stackFilePath(programDir, stack);
   const config = {
-    ...(one(flags, "test-node") ? testNodeConfig() : {}),
+    ...(one(flags, "test-node") ? testNodeStackConfig() : {}),
     // Like the CLI: the stack's Pulumi.<stack>.yaml (secure: values need PULUMI_CONFIG_PASSPHRASE).
     ...(existsSync(stackFile) ? loadStackConfig(programDir, stack) : {}),
     ...(configPath ? configFile(path.resolve(configPath)) : {}),

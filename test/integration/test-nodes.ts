@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { ConfigValue } from "../engine/types";
 
 /** What test/fixtures/nodes.sh up wrote: the real sshd, registry and images the tests use. */
 export interface TestNodes {
@@ -84,4 +85,15 @@ export async function httpGet(url: string, totalMs = 10_000): Promise<string> {
     await new Promise((done) => setTimeout(done, 200));
   }
   throw new Error(`no answer from ${url}: ${String(lastError)}`);
+}
+
+/** Config for the loopback test node as an example's `host/port/user/hostKey/sshKey` keys. */
+export function testNodeConfig(nodes: TestNodes): Record<string, ConfigValue> {
+  return {
+    host: nodes.node.host,
+    port: nodes.node.port,
+    user: nodes.node.user,
+    hostKey: nodes.node.hostKeyFingerprint,
+    sshKey: { secret: readFileSync(nodes.node.privateKeyPath, "utf8") },
+  };
 }
