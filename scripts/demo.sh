@@ -31,10 +31,18 @@ if command -v pulumi >/dev/null 2>&1; then
     pulumi config set image "$(jq -r .images.v1 "../../env.json")"
     pulumi config set httpPort "$http_port"
     pulumi config set --secret sshKey < "$(jq -r .node.privateKeyPath "../../env.json")"
-    pulumi up --yes --skip-preview
+    # --refresh: a container removed behind the demo's back (a test run using the same name) is
+    # seen and created again, rather than trusted from state.
+    pulumi up --yes --skip-preview --refresh
   )
 else
   echo "demo: no Pulumi CLI on this machine: running the program through the test engine (test/engine)"
+  # As `pulumi up --refresh`: a container removed behind the demo's back (a test run using the
+  # same name) drops out of state first, and the up creates it again.
+  if [[ -f $program/.pulumi-test-engine/dev.json ]]; then
+    npx ts-node --transpile-only test/engine/cli.ts refresh --program "$program" --stack dev --test-node \
+      --config "httpPort=$http_port" >/dev/null
+  fi
   npx ts-node --transpile-only test/engine/cli.ts up --example examples/basic --stack dev --test-node \
     --config "httpPort=$http_port"
 fi
