@@ -3,6 +3,8 @@ import * as mcp from "pulumi-mcp";
 
 const cfg = new pulumi.Config();
 const image = cfg.require("image");
+// Components are versioned one by one: the worker may run another release than the rest.
+const workerImage = cfg.get("workerImage") ?? image;
 const basePort = cfg.getNumber("basePort") ?? 18110;
 const dataDir = cfg.get("dataDir") ?? "/srv/shop";
 
@@ -37,7 +39,7 @@ const shop = new mcp.Service("shop", {
     },
     {
       name: "worker",
-      image,
+      image: workerImage,
       ports: [`127.0.0.1:${basePort + 2}:8080`],
       cmd: ["--queue", "default"],
       env: { ROLE: "worker" },

@@ -1,32 +1,35 @@
-// End to end, without the Pulumi CLI: examples/basic (pulumi-mcp installed from `npm pack`) run
-// through the TEST ENGINE (test/engine — not the Pulumi CLI; see test/engine/README.md for what it
-// does not cover) against the real loopback sshd, podman and registry:
-// up → up again (no changes, no SSH) → preview of a version bump (shows it, touches nothing) →
-// up (updated) → container removed out of band, refresh (gone) → up (recreated) → destroy.
+// End to end through the REAL Pulumi CLI (test/cli): examples/basic, pulumi-mcp installed from
+// `npm pack`, against the real loopback sshd, podman and registry, as a user types it:
+// stack init, config set [--secret] → up → preview --expect-no-changes (no SSH) → preview --diff of
+// a version bump (shows it, touches nothing) → up (updated in place) → refresh of an unchanged
+// stack, then preview --expect-no-changes → container removed out of band, refresh (gone) → up
+// (recreated) → destroy.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineRunError, formatPreview, loadState } from "../engine";
-import { containerNames, httpGet, loadTestNodes, podman } from "../integration/test-nodes";
+import { type CliStack, stepOf } from "../cli/pulumi-cli";
 import {
-  API_TOKEN,
-  CONTAINER,
-  HTTP_PORT,
-  prepareBasicStack,
-  privateKeyFragments,
-  sshdLogins,
-  VOLUME_DIR,
-  webStep,
-} from "./basic-stack";
-import { type ExampleRun, type ExampleStack, removeContainers } from "./example-stack";
+  containerNames,
+  httpGet,
+  loadTestNodes,
+  podman,
+  testNodeConfig,
+} from "../integration/test-nodes";
+import { prepareExampleStack, removeContainers } from "./example-stack";
 
 const nodes = loadTestNodes();
+/** A secret env value: in the container, never in plain text in state or output. */
+const API_TOKEN = "e2e-api-token-5b0c9a";
+const CONTAINER = "hello-web";
+const HTTP_PORT = 18494;
 const URL = `http://127.0.0.1:${HTTP_PORT}/version`;
+/** The example's volume: host data the node keeps across deploys (never deleted). */
+const VOLUME_DIR = "/srv/hello";
 const MARKER = path.join(VOLUME_DIR, "e2e-volume-data");
-const v2 = { image: nodes.images.v2 };
+const COMPONENT_TYPE = "pulumi-nodejs:dynamic/mcp:Component";
 
-let stack: ExampleStack;
+let stack: CliStack;
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown) => rejections.push(reason);
 
@@ -35,33 +38,43 @@ function removeAll(): void {
   expect(containerNames()).not.toContain(CONTAINER);
 }
 
-/** One run; when the test then fails, its display and the program's stderr are printed. */
-function run(...args: Parameters<ExampleStack["run"]>): Promise<ExampleRun> {
-  return stack.run(...args);
-}
-
 async function version(): Promise<string> {
   return (await httpGet(URL)).trim();
 }
 
-function expectStateHasNoPlaintextKey(holdsSecrets = true): void {
-  const state = readFileSync(stack.stateFile, "utf8");
-  expect(state).not.toContain("PRIVATE KEY");
-  expect(state).not.toContain(API_TOKEN);
-  for (const fragment of privateKeyFragments(nodes.node.privateKeyPath)) {
-    expect(state).not.toContain(fragment);
-  }
-  if (holdsSecrets) expect(state).toContain("ciphertext");
+function startedAt(): string {
+  return podman("inspect", "--format", "{{.State.StartedAt}}", CONTAINER).stdout;
+}
+
+/** Lines of the private key's body that would show up if it were stored in plain text. */
+function privateKeyFragments(): string[] {
+  const lines = readFileSync(nodes.node.privateKeyPath, "utf8").split("\n");
+  return lines.filter((line) => line.length >= 20 && !line.startsWith("-----"));
+}
+
+function expectNoPlaintextSecret(text: string): void {
+  expect(text).not.toContain("PRIVATE KEY");
+  expect(text).not.toContain(API_TOKEN);
+  for (const fragment of privateKeyFragments()) expect(text).not.toContain(fragment);
 }
 
 beforeAll(() => {
   process.on("unhandledRejection", onRejection);
   removeAll();
-  // The example mounts /srv/hello; podman refuses a missing host directory, and the node keeps
-  // this data across deploys. The marker proves destroy leaves volume data alone.
+  // The example mounts /srv/hello; the marker proves destroy leaves volume data alone.
   mkdirSync(VOLUME_DIR, { recursive: true });
   writeFileSync(MARKER, "kept\n");
-  stack = prepareBasicStack(nodes);
+  stack = prepareExampleStack({
+    example: "examples/basic",
+    name: "e2e-basic",
+    stack: "e2e",
+    config: {
+      ...testNodeConfig(nodes),
+      apiToken: { secret: API_TOKEN },
+      image: nodes.images.v1,
+      httpPort: HTTP_PORT,
+    },
+  });
 });
 
 afterAll(() => {
@@ -69,92 +82,118 @@ afterAll(() => {
   removeAll();
 });
 
-describe("examples/basic end to end through the test engine", () => {
+describe("examples/basic end to end through the real pulumi CLI", () => {
   it("up creates the component and serves v1", async () => {
-    const { summary, handshakes } = await run("up");
-    expect(webStep(summary).op).toBe("create");
-    expect(summary.outputs).toMatchObject({ version: "v1.0.0", container: CONTAINER });
-    expect(summary.outputs.url).toBe(`http://127.0.0.1:${HTTP_PORT}/`);
+    const run = await stack.run("up");
+    expect(run.ok).toBe(true);
+    expect(stepOf(run, CONTAINER).op).toBe("create");
+    expect(run.outputs.version?.value).toBe("v1.0.0");
+    expect(run.outputs.container?.value).toBe(CONTAINER);
+    expect(run.outputs.url?.value).toBe(`http://127.0.0.1:${HTTP_PORT}/`);
+    expect(run.stdout).toMatch(/\+ 2 created/);
     expect(await version()).toBe("v1.0.0");
-    expect(handshakes).toBeGreaterThan(0);
-    // The secret env value reached the container, and state holds it only encrypted.
+    expect(run.handshakes).toBe(1);
+    // The secret env value reached the container; state and output hold it only encrypted.
     expect(await httpGet(`http://127.0.0.1:${HTTP_PORT}/env/API_TOKEN`)).toBe(API_TOKEN);
-    expectStateHasNoPlaintextKey();
+    const state = stack.stateText();
+    expectNoPlaintextSecret(state);
+    expectNoPlaintextSecret(run.stdout);
+    expect(state).toContain("ciphertext");
+  });
+
+  it("preview --expect-no-changes passes and opens no connection", async () => {
+    const run = await stack.run("preview", { expectNoChanges: true, diff: true });
+    expect(run.ok).toBe(true);
+    expect(run.steps.filter((s) => s.op !== "same")).toEqual([]);
+    expect(run.handshakes).toBe(0);
+    expect(run.connects).toEqual([]);
   });
 
   it("up again changes nothing and opens no SSH connection", async () => {
-    const loginsBefore = sshdLogins(nodes);
-    const { summary, handshakes } = await run("up");
-    expect(summary.resources.map((r) => r.op)).toEqual(["same", "same"]);
-    expect(handshakes).toBe(0);
-    // Other tests may log in to the shared sshd meanwhile: reported, the counters decide.
-    console.info(`sshd logins during the no-change up: ${sshdLogins(nodes) - loginsBefore}`);
-    expect(summary.providerStderr).not.toMatch(/pulumi-mcp trace/);
+    const run = await stack.run("up", { expectNoChanges: true });
+    expect(run.ok).toBe(true);
+    expect(run.stdout).toMatch(/2 unchanged/);
+    expect(run.handshakes).toBe(0);
+    expect(run.connects).toEqual([]);
   });
 
-  it("preview of a version bump shows the update and touches nothing", async () => {
-    const stateBefore = readFileSync(stack.stateFile, "utf8");
-    const startedBefore = podman("inspect", "--format", "{{.State.StartedAt}}", CONTAINER).stdout;
-    const { summary, handshakes } = await run("preview", v2);
-    const step = webStep(summary);
-    expect(step.op).toBe("update");
-    expect(step.changed).toEqual(["image"]);
-    expect(step.changes).toEqual([
-      { name: "image", kind: "update", old: nodes.images.v1, new: nodes.images.v2, secret: false },
+  it("preview --diff of a version bump shows the old and new image and touches nothing", async () => {
+    const stateBefore = stack.stateText();
+    const startedBefore = startedAt();
+    stack.setConfig("image", nodes.images.v2);
+    const run = await stack.run("preview", { diff: true });
+    expect(run.ok).toBe(true);
+    expect(stepOf(run, CONTAINER).op).toBe("update");
+    // What a reviewer reads in `pulumi preview --diff`:
+    expect(run.stdout).toContain(`~ ${COMPONENT_TYPE}: (update)`);
+    expect(run.stdout).toContain(
+      `[urn=urn:pulumi:e2e::mcp-basic::${COMPONENT_TYPE}::${CONTAINER}]`,
+    );
+    // Every changed line (alignment before ":" collapsed): the one field, old and new.
+    expect(changedLines(run.stdout)).toEqual([
+      `~ ${COMPONENT_TYPE}: (update)`,
+      `~ image: "${nodes.images.v1}" => "${nodes.images.v2}"`,
+      "~ 1 to update",
     ]);
-    const display = formatPreview(summary);
-    expect(display).toContain(
-      `~ pulumi-nodejs:dynamic/mcp:Component ${CONTAINER} update [diff: ~image]`,
-    );
-    expect(display).toContain(`image: "${nodes.images.v1}" => "${nodes.images.v2}"`);
-    expect(handshakes).toBe(0);
+    expectNoPlaintextSecret(run.stdout);
+    expect(run.handshakes).toBe(0);
     expect(await version()).toBe("v1.0.0");
-    expect(readFileSync(stack.stateFile, "utf8")).toBe(stateBefore);
-    expect(podman("inspect", "--format", "{{.State.StartedAt}}", CONTAINER).stdout).toBe(
-      startedBefore,
-    );
+    expect(stack.stateText()).toBe(stateBefore);
+    expect(startedAt()).toBe(startedBefore);
   });
 
   it("up applies the bump in place: v2 answers", async () => {
-    const { summary } = await run("up", v2);
-    const step = webStep(summary);
-    expect(step.op).toBe("update");
-    expect(step.outputChanges).toContainEqual({
-      name: "version",
-      kind: "update",
-      old: "v1.0.0",
-      new: "v2.0.0",
-      secret: false,
-    });
-    expect(summary.outputs.version).toBe("v2.0.0");
+    const run = await stack.run("up");
+    expect(run.ok).toBe(true);
+    expect(stepOf(run, CONTAINER).op).toBe("update");
+    expect(run.outputs.version?.value).toBe("v2.0.0");
     expect(await version()).toBe("v2.0.0");
-    expectStateHasNoPlaintextKey();
+    expectNoPlaintextSecret(stack.stateText());
+  });
+
+  it("refresh of an unchanged stack changes nothing; preview --expect-no-changes then passes", async () => {
+    const refresh = await stack.run("refresh", { expectNoChanges: true });
+    expect(refresh.ok).toBe(true);
+    const preview = await stack.run("preview", { expectNoChanges: true });
+    expect(preview.ok).toBe(true);
+    expect(preview.handshakes).toBe(0);
   });
 
   it("refresh drops a container removed out of band from state", async () => {
     removeAll();
-    const { summary } = await run("refresh", v2);
-    expect(webStep(summary).op).toBe("delete");
-    const state = loadState(stack.stateFile, "mcp-basic", "e2e");
-    expect(state.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
+    const run = await stack.run("refresh");
+    expect(run.ok).toBe(true);
+    expect(run.stdout).toMatch(/- 1 deleted/);
+    const types = (stack.exportState().resources ?? []).map((r) => r.type);
+    expect(types).not.toContain(COMPONENT_TYPE);
   });
 
   it("up recreates it", async () => {
-    const { summary } = await run("up", v2);
-    expect(webStep(summary).op).toBe("create");
+    const run = await stack.run("up");
+    expect(run.ok).toBe(true);
+    expect(stepOf(run, CONTAINER).op).toBe("create");
     expect(await version()).toBe("v2.0.0");
     expect(containerNames()).toContain(CONTAINER);
   });
 
   it("destroy leaves nothing on the node but volume data", async () => {
-    const { summary } = await run("destroy", v2);
-    expect(summary.resources.map((r) => r.op)).toEqual(["delete", "delete"]);
+    const run = await stack.run("destroy");
+    expect(run.ok).toBe(true);
     const names = containerNames();
     expect(names).not.toContain(CONTAINER);
     expect(names).not.toContain(`${CONTAINER}-previous`);
     expect(existsSync(MARKER)).toBe(true);
-    expect(loadState(stack.stateFile, "mcp-basic", "e2e").resources).toEqual([]);
-    expectStateHasNoPlaintextKey(false);
+    expect(stack.exportState().resources ?? []).toEqual([]);
+  });
+
+  it("a :latest image fails at preview with the field and the value, before any node is touched", async () => {
+    stack.setConfig("image", `${nodes.registry}/mcp-test/web:latest`);
+    const run = await stack.run("preview");
+    expect(run.ok).toBe(false);
+    expect(`${run.stdout}${run.stderr}`).toMatch(
+      /image = "127\.0\.0\.1:\d+\/mcp-test\/web:latest": .*not pinned/,
+    );
+    expect(run.connects).toEqual([]);
   });
 
   it("had no unhandled rejections in this process", () => {
@@ -162,12 +201,10 @@ describe("examples/basic end to end through the test engine", () => {
   });
 });
 
-describe("the test engine reports provider failures", () => {
-  it("fails the run with the provider's message and keeps going nowhere", async () => {
-    const failed = run("preview", { image: `${nodes.registry}/mcp-test/web:latest` });
-    const error = await failed.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(EngineRunError);
-    const message = (error as EngineRunError).message;
-    expect(message).toMatch(/check urn:pulumi:e2e::mcp-basic::.*hello-web: .*not pinned/);
-  });
-});
+/** The lines of `pulumi preview --diff` output that mark a change, trimmed, alignment collapsed. */
+function changedLines(stdout: string): string[] {
+  return stdout
+    .split("\n")
+    .filter((line) => /^\s*[~+-] \S/.test(line))
+    .map((line) => line.trim().replace(/\s+:/, ":"));
+}

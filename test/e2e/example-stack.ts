@@ -1,40 +1,12 @@
-// TEST ONLY (e2e). An example program as a stack on the loopback test node, run through the test
-// engine (test/engine — not the Pulumi CLI): pulumi-mcp installed from `npm pack`, a fresh state
-// file, and per run the provider process' SSH handshakes (its own counters) and every TCP connect
-// it made (network-guard-preload.js, which also refuses anything but loopback).
+// TEST ONLY (e2e). An example program as a stack of the REAL Pulumi CLI on the loopback test node:
+// pulumi-mcp installed from `npm pack`, a fresh stack in a file backend inside the program
+// directory, config set with `pulumi config set` as a user types it, and every run's output
+// printed when the test that made it fails.
 
-import { rmSync } from "node:fs";
-import * as path from "node:path";
 import { onTestFailed } from "vitest";
-import {
-  formatPreview,
-  type PreparedProgram,
-  prepareProgram,
-  type RunSummary,
-  runPulumi,
-} from "../engine";
-import type { ConfigValue, Operation } from "../engine/types";
+import { type PreparedProgram, prepareProgram } from "../cli/prepare-program";
+import { CliStack, type ConfigValue } from "../cli/pulumi-cli";
 import { containerNames, podman } from "../integration/test-nodes";
-
-const PRELOADS = ["provider-counters-preload.js", "network-guard-preload.js"].map(
-  (file) => `--require ${path.join(__dirname, file)}`,
-);
-
-export interface ExampleRun {
-  summary: RunSummary;
-  /** SSH handshakes the provider process completed (all nodes, jumped ones too). */
-  handshakes: number;
-  /** `host:port` of every TCP connect the provider process attempted. */
-  connects: string[];
-}
-
-export interface ExampleStack {
-  dir: string;
-  project: string;
-  stateFile: string;
-  /** One run; its display and stderr are printed if the current test then fails. */
-  run(operation: Operation, config?: Record<string, ConfigValue>): Promise<ExampleRun>;
-}
 
 export interface ExampleStackOptions {
   /** Directory to copy (relative to the repository, or absolute). */
@@ -42,70 +14,32 @@ export interface ExampleStackOptions {
   /** Its name under .test-nodes/programs (unique per test file). */
   name: string;
   stack: string;
-  /** The stack config of every run (a function: read again before each run). */
-  config: () => Record<string, ConfigValue>;
+  /** The stack's initial config, set with `pulumi config set [--secret]`. */
+  config?: Record<string, ConfigValue>;
+  passphrase?: string;
+  /** Keep the program's own Pulumi.<stack>.yaml (a stack file it ships). */
+  keepConfig?: boolean;
   timeoutMs?: number;
 }
 
-export function prepareExampleStack(options: ExampleStackOptions): ExampleStack {
+export function prepareExampleStack(options: ExampleStackOptions): CliStack {
   return exampleStack(prepareProgram({ example: options.example, name: options.name }), options);
 }
 
-/** A stack of an already prepared program (several stacks can share one). */
+/** A fresh stack of an already prepared program (several stacks can share one). */
 export function exampleStack(
   program: PreparedProgram,
-  options: Pick<ExampleStackOptions, "stack" | "config" | "timeoutMs">,
-): ExampleStack {
-  const stateFile = path.join(program.dir, ".pulumi-test-engine", `${options.stack}.json`);
-  // A fresh stack: whatever an interrupted earlier run left on the node is the caller's to remove.
-  rmSync(stateFile, { force: true });
-  rmSync(`${stateFile}.key`, { force: true });
-  return {
+  options: Omit<ExampleStackOptions, "example" | "name">,
+): CliStack {
+  const stack = new CliStack({
     dir: program.dir,
-    project: program.project,
-    stateFile,
-    async run(operation, config = {}) {
-      const summary = await runPulumi({
-        programDir: program.dir,
-        project: program.project,
-        stack: options.stack,
-        config: { ...options.config(), ...config },
-        stateFile,
-        operation,
-        providerEnv: { PULUMI_MCP_TRACE: "1", NODE_OPTIONS: PRELOADS.join(" ") },
-        timeoutMs: options.timeoutMs ?? 100_000,
-      });
-      onTestFailed(() => {
-        console.error(`${formatPreview(summary)}\nprogram stderr:\n${summary.stderr}`);
-      });
-      return {
-        summary,
-        handshakes: handshakesIn(summary.providerStderr, program.dir),
-        connects: connectsIn(summary.providerStderr),
-      };
-    },
-  };
-}
-
-export function connectsIn(providerStderr: string): string[] {
-  return [...providerStderr.matchAll(/^pulumi-mcp-test connect (.*)$/gm)].map((m) => m[1] ?? "");
-}
-
-/**
- * Sum of `handshakes` over the counters line the preload prints, after checking that it read the
- * counters of the pulumi-mcp copy installed in the program (the one the provider runs).
- */
-export function handshakesIn(providerStderr: string, programDir: string): number {
-  const module = /^pulumi-mcp counters module (.*)$/m.exec(providerStderr)?.[1];
-  const line = /^pulumi-mcp counters (\{.*)$/m.exec(providerStderr)?.[1];
-  if (module === undefined || line === undefined) {
-    throw new Error(`the provider process printed no counters:\n${providerStderr}`);
-  }
-  if (!module.startsWith(path.join(programDir, "node_modules", "pulumi-mcp"))) {
-    throw new Error(`counters came from ${module}, not the program's pulumi-mcp`);
-  }
-  const counters = JSON.parse(line) as Record<string, { handshakes: number }>;
-  return Object.values(counters).reduce((sum, c) => sum + c.handshakes, 0);
+    stack: options.stack,
+    passphrase: options.passphrase ?? `${options.stack}-e2e-loopback-only`,
+    timeoutMs: options.timeoutMs,
+    onRun: (text) => onTestFailed(() => console.error(text)),
+  }).init(options.keepConfig);
+  if (options.config) stack.setAllConfig(options.config);
+  return stack;
 }
 
 /** One name per call: podman 4.3's `rm -f a b` removes neither when b is missing. */
@@ -119,9 +53,4 @@ export function removeContainers(names: readonly string[]): void {
 export function leftOver(names: readonly string[]): string[] {
   const present = new Set(containerNames());
   return names.flatMap((name) => [name, `${name}-previous`]).filter((name) => present.has(name));
-}
-
-/** Every step op of a run, by resource name (the stack itself included). */
-export function opsByName(summary: RunSummary): Record<string, string> {
-  return Object.fromEntries(summary.resources.map((r) => [r.name, r.op]));
 }

@@ -1,4 +1,6 @@
-// `npm pack` of pulumi-mcp installs into an EMPTY project and its types compile there.
+// `npm pack` of a CLEAN CLONE of pulumi-mcp (committed files only, no dist/: its prepack script
+// builds it) installs into an EMPTY project, loads there and its types compile there.
+// The clone borrows the repository's node_modules (a symlink) to build, as `npm ci` would fill it.
 // Offline: npm installs the tarball with --offline and a loopback registry address that answers
 // nothing (so it cannot reach any registry), and pulumi-mcp's dependencies (and @pulumi/pulumi,
 // typescript, @types/node) resolve through `file:` links to the repository's node_modules —
@@ -7,18 +9,28 @@
 // package ("Cannot read properties of null (reading 'matches')"); from a registry it would not.
 
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../harness/program-dir";
+import { REPO_ROOT } from "../cli/repo-root";
 
 const run = promisify(execFile);
 const MODULES = path.join(REPO_ROOT, "node_modules");
 const LINKED = ["@pulumi/pulumi", "execa", "ssh2", "zod", "typescript", "@types/node"];
 
 let project = "";
+let clone = "";
 let tarball = "";
 
 function writeJson(file: string, value: unknown): void {
@@ -46,9 +58,14 @@ function tsconfig(module: "commonjs" | "node16"): Record<string, unknown> {
 beforeAll(() => {
   // Outside the repository, so nothing resolves by walking up into its node_modules.
   project = mkdtempSync(path.join(tmpdir(), "pulumi-mcp-empty-project-"));
-  execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
+  clone = mkdtempSync(path.join(tmpdir(), "pulumi-mcp-clean-clone-"));
+  execFileSync("git", ["clone", "--quiet", "--no-hardlinks", REPO_ROOT, clone], {
+    stdio: "ignore",
+  });
+  expect(existsSync(path.join(clone, "dist"))).toBe(false);
+  symlinkSync(MODULES, path.join(clone, "node_modules"), "dir");
   const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", project], {
-    cwd: REPO_ROOT,
+    cwd: clone,
     encoding: "utf8",
   });
   tarball = out.trim().split("\n").pop() ?? "";
@@ -57,6 +74,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (project) rmSync(project, { recursive: true, force: true });
+  if (clone) rmSync(clone, { recursive: true, force: true });
 });
 
 describe("pulumi-mcp from `npm pack` in an empty project", () => {

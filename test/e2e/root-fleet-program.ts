@@ -1,13 +1,13 @@
 // TEST ONLY (e2e). A copy of the repository's root fleet program as a user's infra repo holds it:
 // Pulumi.yaml (`main: stack/`), Pulumi.dev.yaml, Pulumi.prod.yaml, stack/ and a package.json of its
-// own (no "main"/"exports": the repository's own package.json would point the language host at
-// dist/index.js), with pulumi-mcp installed from `npm pack` by the test engine's prepareProgram.
+// own (no "main"/"exports": the repository's own package.json would point the program at
+// dist/index.js), with pulumi-mcp installed from `npm pack` by prepareProgram.
 
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { isMap, parseDocument } from "yaml";
-import { PROGRAMS_DIR } from "../engine";
-import { REPO_ROOT } from "../harness/program-dir";
+import { PROGRAMS_DIR } from "../cli/prepare-program";
+import { REPO_ROOT } from "../cli/repo-root";
 
 export const PROJECT = "mcp-fleet";
 const SOURCE = path.join(PROGRAMS_DIR, "e2e-root-fleet-source");
@@ -57,19 +57,18 @@ export interface DeclaredComponent {
   ports?: string[];
 }
 
-/** The services and components a stack config declares (from the engine's config values). */
-export function declaredComponents(servicesJson: string): DeclaredComponent[] {
-  const services = JSON.parse(servicesJson) as Record<
-    string,
-    { components: Omit<DeclaredComponent, "service">[] }
-  >;
-  return Object.entries(services).flatMap(([service, { components }]) =>
+/** The services and components a stack config declares (`pulumi config --json`'s objectValue). */
+export function declaredComponents(services: unknown): DeclaredComponent[] {
+  const byName = services as Record<string, { components: Omit<DeclaredComponent, "service">[] }>;
+  return Object.entries(byName).flatMap(([service, { components }]) =>
     components.map((component) => ({ ...component, service })),
   );
 }
 
-/** Every secret value of a config, and every string inside a structured one. */
-export function secretStrings(config: Record<string, unknown>): string[] {
+/** Every string inside a secret config value, and every line of a multi-line one. */
+export function secretStrings(
+  config: Record<string, { value: unknown; secret: boolean }>,
+): string[] {
   const strings: string[] = [];
   const collect = (value: unknown): void => {
     if (typeof value === "string") {
@@ -77,16 +76,8 @@ export function secretStrings(config: Record<string, unknown>): string[] {
       // A key's body lines too: JSON output would escape the newlines between them.
       if (value.includes("\n"))
         strings.push(...value.split("\n").filter((l) => l.length >= 6 && !l.startsWith("-----")));
-      try {
-        const parsed: unknown = JSON.parse(value);
-        if (parsed !== null && typeof parsed === "object") Object.values(parsed).forEach(collect);
-      } catch {
-        // plain text
-      }
     } else if (value !== null && typeof value === "object") Object.values(value).forEach(collect);
   };
-  for (const value of Object.values(config)) {
-    if (value !== null && typeof value === "object" && "secret" in value) collect(value.secret);
-  }
+  for (const { value, secret } of Object.values(config)) if (secret) collect(value);
   return strings;
 }

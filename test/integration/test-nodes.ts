@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { ConfigValue } from "../engine/types";
+import type { ConfigValue } from "../cli/pulumi-cli";
 
 /** What test/fixtures/nodes.sh up wrote: the real sshd, registry and images the tests use. */
 export interface TestNodes {

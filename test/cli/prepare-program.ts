@@ -1,4 +1,4 @@
-// TEST ENGINE — not shipped. Makes a program directory the way a user's project looks after
+// TEST ONLY. Makes a program directory the way a user's project looks after
 // `npm install`: an example copied to .test-nodes/programs/<name>, pulumi-mcp installed from the
 // repository's `npm pack` tarball as a real copy in node_modules/pulumi-mcp (so the serialised
 // provider is a bare `require("pulumi-mcp/…")`), and every other dependency symlinked from the
@@ -15,15 +15,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "../harness/program-dir";
+import { REPO_ROOT } from "./repo-root";
 
 export interface PrepareProgramOptions {
   /** The example to copy, relative to the repository (e.g. "examples/basic") or absolute. */
   example: string;
   /** Directory name under .test-nodes/programs; the example's own name by default. */
   name?: string;
-  /** `npm run build` before packing (true by default); false trusts the current dist/. */
-  build?: boolean;
 }
 
 export interface PreparedProgram {
@@ -49,7 +47,6 @@ export function prepareProgram(options: PrepareProgramOptions): PreparedProgram 
   if (!existsSync(manifest)) {
     writeFileSync(manifest, `${JSON.stringify({ name: path.basename(dir), private: true })}\n`);
   }
-  if (options.build ?? true) run("npm", ["run", "build"], REPO_ROOT);
   const tarball = packRepository(path.join(dir, ".pack"));
   const installed = path.join(dir, "node_modules", "pulumi-mcp");
   rmSync(installed, { recursive: true, force: true });
@@ -66,10 +63,8 @@ export function readProjectName(programDir: string): string {
   return name;
 }
 
+/** `npm pack` of the working tree (its prepack script builds dist/ first). */
 function packRepository(into: string): string {
-  if (!existsSync(path.join(REPO_ROOT, "dist", "index.js"))) {
-    throw new Error("dist/ is missing: run `npm run build` (or prepare with build: true)");
-  }
   rmSync(into, { recursive: true, force: true });
   mkdirSync(into, { recursive: true });
   const out = run("npm", ["pack", "--silent", "--pack-destination", into], REPO_ROOT);

@@ -1,0 +1,4 @@
+import * as path from "node:path";
+
+/** The repository this checkout is. */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
