@@ -23,7 +23,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CliStack } from "../cli/pulumi-cli";
 import { REPO_ROOT } from "../cli/repo-root";
+import { loadTestNodes, testNodeConfig } from "../integration/test-nodes";
 
 const run = promisify(execFile);
 const MODULES = path.join(REPO_ROOT, "node_modules");
@@ -137,5 +139,19 @@ describe("pulumi-mcp from `npm pack` in an empty project", () => {
         },
       );
     await Promise.all([compile("tsconfig.json"), compile("tsconfig.node16.json")]);
+  });
+
+  it("the real pulumi CLI previews examples/basic from that install: the component to create, no SSH", async () => {
+    const nodes = loadTestNodes();
+    for (const file of ["index.ts", "Pulumi.yaml"]) {
+      cpSync(path.join(REPO_ROOT, "examples", "basic", file), path.join(project, file));
+    }
+    const stack = new CliStack({ dir: project, stack: "packed", passphrase: "packed-e2e" }).init();
+    stack.setAllConfig({ ...testNodeConfig(nodes), image: nodes.images.v1, httpPort: 18495 });
+    const run = await stack.run("preview", { diff: true });
+    expect(run.ok, `${run.stdout}${run.stderr}`).toBe(true);
+    expect(run.steps.find((s) => s.name === "hello-web")?.op).toBe("create");
+    expect(run.stdout).toContain("+ pulumi-nodejs:dynamic/mcp:Component: (create)");
+    expect(run.handshakes).toBe(0);
   });
 });
