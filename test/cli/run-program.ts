@@ -3,6 +3,9 @@
 //
 //   node -r ts-node/register/transpile-only test/cli/run-program.ts RESULT.json OP DIR STACK [OPTIONS-JSON]
 //
+// RESULT.json "-" prints the CLI's output as it comes instead and exits 1 when the command failed
+// (npm run demo).
+//
 // The CLI's Node.js language host cannot be built here (test/cli/README.md), so the program runs
 // through @pulumi/pulumi/automation: the CLI at $PULUMI_MCP_PULUMI_ROOT/bin/pulumi runs the
 // command in DIR (its Pulumi.yaml, stack file and backend) and connects back (`--client`) to the
@@ -75,11 +78,13 @@ async function run(): Promise<void> {
   const workspace = await auto.LocalWorkspace.create({ workDir: dir, program, pulumiCommand });
   const stack = await auto.Stack.select(stackName, workspace);
 
+  const echo = resultFile === "-";
   const events: automation.EngineEvent[] = [];
   let stdout = "";
   const common = {
     onOutput: (text: string) => {
       stdout += text;
+      if (echo) process.stdout.write(text);
     },
     onEvent: (event: automation.EngineEvent) => {
       events.push(event);
@@ -121,11 +126,15 @@ async function run(): Promise<void> {
   }
   result.stdout = stdout;
   result.durationMs = Date.now() - started;
-  writeFileSync(resultFile, JSON.stringify(result));
+  if (!echo) writeFileSync(resultFile, JSON.stringify(result));
+  else if (!result.ok) {
+    process.stderr.write(`${result.error}\n`);
+    process.exitCode = 1;
+  }
 }
 
 run().then(
-  () => process.exit(0),
+  () => process.exit(),
   (error: unknown) => {
     process.stderr.write(`run-program: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(2);
