@@ -99,6 +99,12 @@ describe("examples/basic end to end through the real pulumi CLI", () => {
     expectNoPlaintextSecret(state);
     expectNoPlaintextSecret(run.stdout);
     expect(state).toContain("ciphertext");
+    // The installed package serialises to a require of itself: state holds none of our code.
+    const web = stack.exportState().resources?.find((r) => r.urn.endsWith(`::${CONTAINER}`));
+    const provider = String(web?.outputs?.__provider ?? "");
+    expect(provider).toContain('require("pulumi-mcp/dist/resources/component-provider.js")');
+    expect(provider).not.toContain("podman");
+    expect(provider).not.toContain("checkComponent");
   });
 
   it("preview --expect-no-changes passes and opens no connection", async () => {
