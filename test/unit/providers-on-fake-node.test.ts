@@ -100,6 +100,12 @@ describe("Component: a change of how the node is reached is an update of state o
     expect(outs).toMatchObject({ minUptime: 1, startTimeout: 30, startedAt: olds.startedAt });
   });
 
+  it("adopt never makes a diff", async () => {
+    const olds = await created(component, inputs());
+    const checked = (await component.check(olds, inputs({ adopt: true }))).inputs as Bag;
+    expect((await component.diff("id", olds, checked)).changes).toBe(false);
+  });
+
   it("an image change still recreates the container", async () => {
     const olds = await created(component, inputs());
     const { outs } = await change(component, olds, inputs({ image: "reg:5000/mcq:v2" }));
@@ -163,5 +169,62 @@ describe("Service: a component's change goes the way a Component's does", () => 
     const after = outs?.status as Record<string, Bag>;
     expect(after.web).toEqual(status.web);
     expect(after.api?.version).toBe("v2");
+  });
+});
+
+describe("Service adopt: each component is taken over like a Component", () => {
+  const inputs = (extra: Bag = {}): Bag => ({
+    node: node(),
+    credentials: { privateKey: OLD_KEY },
+    name: "mcq",
+    components: [{ name: "api", image: "reg:5000/mcq:v1", minUptime: 0, startTimeout: 5 }],
+    componentEnv: [{}],
+    ...extra,
+  });
+  const byHand = (image: string): void => {
+    fake.node?.workloads.set("mcq-api", {
+      name: "mcq-api",
+      runtime: "container",
+      image,
+      version: "v1",
+      imageId: "sha256:hand",
+      state: "running",
+      running: true,
+      exitCode: 0,
+      restartCount: 0,
+      startedAt: "by-hand",
+      restart: "unless-stopped",
+      ports: [],
+      volumes: [],
+      cmd: [],
+      env: {},
+      labels: {},
+    });
+  };
+
+  it("adopt: true and a matching container → created without a run; its start time kept", async () => {
+    byHand("reg:5000/mcq:v1");
+    const outs = await created(service, inputs({ adopt: true }));
+    expect(outs).toMatchObject({ adopt: true, status: { api: { startedAt: "by-hand" } } });
+    expect(fake.node?.calls.some((call) => call.startsWith("run"))).toBe(false);
+  });
+
+  it("without adopt → the create fails naming the component and pointing to adopt: true", async () => {
+    byHand("reg:5000/mcq:v1");
+    await expect(created(service, inputs())).rejects.toThrow(/component api: .*set adopt: true/s);
+  });
+
+  it("a mismatch → refused naming the field; the container is left as it was", async () => {
+    byHand("reg:5000/mcq:v0");
+    await expect(created(service, inputs({ adopt: true }))).rejects.toThrow(
+      /image: the inputs say/,
+    );
+    expect(fake.node?.workloads.get("mcq-api")?.startedAt).toBe("by-hand");
+  });
+
+  it("adopt never makes a diff", async () => {
+    const olds = await created(service, inputs());
+    const checked = (await service.check(olds, inputs({ adopt: true }))).inputs as Bag;
+    expect((await service.diff("id", olds, checked)).changes).toBe(false);
   });
 });
