@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import componentProvider from "../../provider/resources/component-provider";
 import serviceProvider from "../../provider/resources/service-provider";
 import { UNKNOWN } from "../../provider/spec/unknown";
-import { validInputs } from "./fixtures";
+import { validInputs, validServiceInputs } from "./fixtures";
 
 // The SDK's own unknown sentinel, as the engine sends it in a preview.
 const SDK_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -162,17 +162,8 @@ describe("Component diff with unknown inputs: an update unless a replace-field i
   });
 });
 
-const serviceInputs = (overrides: Bag = {}): Bag => ({
-  node: node(),
-  credentials: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n" },
-  name: "mcq",
-  components: [
-    { name: "api", image: "reg:5000/mcq:v1", ports: ["8443:8443"] },
-    { name: "web", image: "reg:5000/mcq-web:v1", ports: ["8080:80"] },
-  ],
-  componentEnv: [{ TOKEN: "secret-token" }, {}],
-  ...overrides,
-});
+const serviceInputs = (overrides: Bag = {}): Bag =>
+  validServiceInputs({ node: node(), ...overrides });
 
 async function checkedService(inputs: Bag): Promise<Bag> {
   const result = await service.check({}, inputs);
