@@ -163,8 +163,10 @@ async function convergeService(
     componentSecretFiles: { ...spec.componentSecretFiles },
   };
 
+  // Removed components are reached the new way too: a rotated key may have revoked the old one.
+  const reached = { ...previous, node: spec.node, credentials: spec.credentials };
   const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
-    const component = componentOf(previous, name);
+    const component = componentOf(reached, name);
     await removeWorkload(runtimeFor(component), component);
   });
   removals.forEach((result, index) => {

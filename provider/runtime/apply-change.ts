@@ -23,6 +23,8 @@ export async function applyChange(
   spec: ComponentSpec,
 ): Promise<LiveWorkload> {
   if (plan === "recreate") return replaceWorkload(runtimeFor(spec), previous, spec);
-  await removeWorkload(runtimeFor(previous), previous);
+  // The old workload is reached the new way: a rotated key may have revoked the old one.
+  const old = { ...previous, node: spec.node, credentials: spec.credentials };
+  await removeWorkload(runtimeFor(old), old);
   return createWorkload(runtimeFor(spec), spec);
 }

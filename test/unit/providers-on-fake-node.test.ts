@@ -5,11 +5,16 @@ import serviceProvider from "../../provider/resources/service-provider";
 import { FakeNode } from "./fake-runtime";
 
 // Every runtime the providers ask for is the fake node's: no SSH, no podman (vi.mock is hoisted).
-const fake = vi.hoisted(() => ({ node: undefined as FakeNode | undefined, runtimes: 0 }));
+const fake = vi.hoisted(() => ({
+  node: undefined as FakeNode | undefined,
+  runtimes: 0,
+  keys: [] as (string | undefined)[],
+}));
 vi.mock("../../provider/runtime/index", async (original) => ({
   ...(await original<typeof import("../../provider/runtime/index")>()),
-  runtimeFor: () => {
+  runtimeFor: (spec: { credentials?: { privateKey?: string } }) => {
     fake.runtimes += 1;
+    fake.keys.push(spec.credentials?.privateKey);
     if (!fake.node) throw new Error("no fake node");
     return fake.node.runtime();
   },
@@ -60,6 +65,7 @@ const rotations: [string, Bag, Bag][] = [
 beforeEach(() => {
   fake.node = new FakeNode();
   fake.runtimes = 0;
+  fake.keys = [];
 });
 
 describe("Component: a change of how the node is reached is an update of state only", () => {
@@ -157,6 +163,21 @@ describe("Service: a component's change goes the way a Component's does", () => 
       expect(outs).toMatchObject({ ...nodeChange, ...creds, status: olds.status as Bag });
     },
   );
+
+  it("a rotated key with work on the node: every step, removals too, connects with the new key", async () => {
+    const olds = await created(service, inputs());
+    fake.keys = [];
+    const news = inputs({ image: "reg:5000/mcq:v2" }, { credentials: { privateKey: NEW_KEY } });
+    const { outs } = await change(service, olds, {
+      ...news,
+      components: (news.components as Bag[]).slice(0, 1),
+      componentEnv: [{}],
+    });
+    expect(fake.node?.workloads.has("mcq-web")).toBe(false);
+    expect(fake.keys.length).toBeGreaterThan(0);
+    expect(new Set(fake.keys)).toEqual(new Set([NEW_KEY]));
+    expect(outs).toMatchObject({ credentials: { privateKey: NEW_KEY } });
+  });
 
   it("an image change recreates that component only, under the node lock", async () => {
     const olds = await created(service, inputs());
