@@ -1,6 +1,7 @@
 import type { ComponentSpec } from "../spec/component";
 import type { NodeTarget } from "../spec/node";
 import { type PortSpec, parsePortSpec, portsCollide } from "../spec/port-spec";
+import { isUnknown } from "../spec/unknown";
 
 /** What `pulumi preview` is told about one component. */
 export interface ComponentDiff {
@@ -32,16 +33,21 @@ const IN_PLACE_FIELDS = [
   "minUptime",
 ] as const satisfies readonly (keyof ComponentSpec)[];
 
-/** Fields that change only how a deploy is watched, not the workload: no recreate needed. */
-const DEPLOY_SETTINGS = new Set<string>(["startTimeout", "minUptime"]);
+/**
+ * Fields whose change touches nothing on the node: how a deploy is watched
+ * (startTimeout, minUptime) and how the node is reached (credentials, host
+ * key, timeouts; a `node` change that is not a replace). Only state changes.
+ */
+const STATE_ONLY = new Set<string>(["startTimeout", "minUptime", "credentials", "node"]);
 
-/** True when applying the diff means recreating the container or rebooting the VM. */
-export function needsRecreate(diff: ComponentDiff): boolean {
-  return diff.changed.some((field) => !DEPLOY_SETTINGS.has(field));
+/** How one component's change is applied; Component and Service both go by this. */
+export type ChangePlan = "none" | "state-only" | "recreate" | "replace-runtime";
+
+export function planChange(diff: ComponentDiff): ChangePlan {
+  if (!diff.changes) return "none";
+  if (diff.replaces.includes("runtime")) return "replace-runtime";
+  return diff.changed.some((field) => !STATE_ONLY.has(field)) ? "recreate" : "state-only";
 }
-
-/** The spec fields a diff looks at; old state may carry more (computed outputs). */
-export type DiffableSpec = Omit<ComponentSpec, "credentials">;
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -52,13 +58,15 @@ function parsedPorts(specs: readonly string[]): PortSpec[] {
 }
 
 function hostPortsOverlap(olds: readonly string[], news: readonly string[]): boolean {
+  // Ports not known yet (a preview) might overlap.
+  if (!Array.isArray(news) || news.some(isUnknown)) return true;
   const oldPorts = parsedPorts(olds);
   return parsedPorts(news).some((port) => oldPorts.some((old) => portsCollide(old, port)));
 }
 
-/** Another machine: the new workload can start before the old one goes. */
+/** Another machine: the new workload can start before the old one goes. An unknown node (a preview) counts as one. */
 function isOtherMachine(olds: NodeTarget, news: NodeTarget): boolean {
-  return olds.host !== news.host || olds.port !== news.port;
+  return isUnknown(news) || olds.host !== news.host || olds.port !== news.port;
 }
 
 /**
@@ -70,10 +78,13 @@ function isOtherContext(olds: NodeTarget, news: NodeTarget): boolean {
 }
 
 /**
- * DESIGN.md's diff rules. Credentials, host-key pinning and timeouts never
- * cause a change: they say how to reach a node, not what runs on it.
+ * DESIGN.md's diff rules. Credentials, host-key pinning and timeouts are a
+ * change of state only: they say how to reach a node, not what runs on it,
+ * but refresh and destroy use what state holds. In a preview, `news` may hold
+ * unknown values (see spec/unknown): an unknown replace-field replaces, any
+ * other unknown field is an update, because an unknown never equals a value.
  */
-export function diffComponent(olds: DiffableSpec, news: DiffableSpec): ComponentDiff {
+export function diffComponent(olds: ComponentSpec, news: ComponentSpec): ComponentDiff {
   const changed: string[] = [];
   const replaces: string[] = [];
   let deleteBeforeReplace = false;
@@ -102,5 +113,7 @@ export function diffComponent(olds: DiffableSpec, news: DiffableSpec): Component
   for (const field of IN_PLACE_FIELDS) {
     if (!same(olds[field], news[field])) changed.push(field);
   }
+  if (!movedMachine && !movedContext && !same(olds.node, news.node)) changed.push("node");
+  if (!same(olds.credentials, news.credentials)) changed.push("credentials");
   return { changes: changed.length > 0, replaces, deleteBeforeReplace, changed };
 }

@@ -1,4 +1,5 @@
 import { componentOf, type ServiceSpec } from "../spec/service";
+import { isUnknown } from "../spec/unknown";
 import { type ComponentDiff, diffComponent } from "./component-diff";
 
 /** What `pulumi up` will do to one service, component by component. */
@@ -19,10 +20,26 @@ export interface ServiceDiff {
  * replaced); everything else converges component by component in place.
  */
 export function diffService(olds: ServiceSpec, news: ServiceSpec): ServiceDiff {
+  const replaces = new Set<string>();
+  if (olds.name !== news.name) replaces.add("name");
+  if (olds.node.host !== news.node.host || olds.node.port !== news.node.port) replaces.add("node");
+  const activeChanged = olds.active !== news.active;
+  // A preview where which components there are is not known yet: an update, unless the above replaces.
+  if (isUnknown(news.components)) {
+    const changed = {};
+    return {
+      changes: true,
+      replaces: [...replaces],
+      deleteBeforeReplace: false,
+      added: [],
+      removed: [],
+      changed,
+      activeChanged,
+    };
+  }
   const added = Object.keys(news.components).filter((name) => !(name in olds.components));
   const removed = Object.keys(olds.components).filter((name) => !(name in news.components));
   const changed: Record<string, ComponentDiff> = {};
-  const replaces = new Set<string>();
   let deleteBeforeReplace = false;
 
   for (const name of Object.keys(news.components)) {
@@ -36,10 +53,7 @@ export function diffService(olds: ServiceSpec, news: ServiceSpec): ServiceDiff {
     if (diff.deleteBeforeReplace && diff.replaces.some((field) => field !== "runtime"))
       deleteBeforeReplace = true;
   }
-  if (olds.name !== news.name) replaces.add("name");
-  if (olds.node.host !== news.node.host || olds.node.port !== news.node.port) replaces.add("node");
   replaces.delete("service");
-  const activeChanged = olds.active !== news.active;
   return {
     changes:
       added.length > 0 ||

@@ -1,20 +1,14 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { diffComponent, needsRecreate } from "../diff/component-diff";
+import { diffComponent, planChange } from "../diff/component-diff";
 import { runtimeFor } from "../runtime";
-import { createWorkload, removeWorkload, replaceWorkload } from "../runtime/deploy";
+import { applyChange, touchesNode } from "../runtime/apply-change";
+import { createWorkload, removeWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
+import { observedSpec } from "../runtime/observed-spec";
 import { checkComponent } from "../spec/check-component";
 import { type ComponentSpec, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
-import {
-  type ComponentState,
-  containsUnknown,
-  inputsOnly,
-  observedSpec,
-  specFrom,
-  stateOf,
-} from "./component-state";
-import { withoutUndefined } from "./plain-struct";
+import { inputsOnly, specFrom, stateKeeping, stateOf } from "./component-state";
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
@@ -39,19 +33,15 @@ async function about<T>(spec: ComponentSpec, action: string, work: () => Promise
  */
 const componentProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
-    const inputs = inputsOnly(news);
-    // Values not known until `up` are validated then; never guess at them now.
-    if (containsUnknown(inputs)) return { inputs: news };
-    const outcome = checkComponent(inputs);
+    // In a preview, unknown values stay unknown; everything known is checked and normalised.
+    const outcome = checkComponent(inputsOnly(news));
     if (!outcome.ok) return { inputs: news, failures: outcome.failures };
     return { inputs: { ...outcome.spec } };
   },
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
-    const result = diffComponent(
-      olds as unknown as ComponentState,
-      news as unknown as ComponentSpec,
-    );
+    // Old state normalised too: state written by an older version gets today's defaults.
+    const result = diffComponent(specFrom(olds, "state"), specFrom(news, "inputs"));
     return {
       changes: result.changes,
       replaces: result.replaces,
@@ -68,49 +58,32 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     return { id: workloadId(spec.node, live.name), outs: stateOf(spec, live) };
   },
 
+  /**
+   * Refresh (and `Resource.get`): what runs now. The engine's import (the
+   * `import` option, `pulumi import`) never gets here for a dynamic provider
+   * (pulumi/pulumi#3550): adoption is `adopt: true` at create.
+   */
   async read(id: string, props?: Bag): Promise<pulumi.dynamic.ReadResult> {
     if (!props?.node) {
       throw new Error(
-        `cannot read component ${id}: its node is unknown (to import, declare the resource with its inputs and the import option)`,
+        `cannot read component ${id}: its node is unknown (no state). To take over a running workload, declare it with adopt: true`,
       );
     }
-    // Without computed outputs this is an import: props are the program's inputs.
-    const importing = props.containerName === undefined;
-    const spec = specFrom(props, importing ? "inputs" : "state");
-    const expectedId = workloadId(spec.node, workloadName(spec));
-    if (importing && id !== expectedId) {
-      throw new Error(
-        `cannot import ${JSON.stringify(id)}: the inputs describe ${JSON.stringify(expectedId)} (import ids are <host>[:port]/<service>-<name>)`,
-      );
-    }
+    const spec = specFrom(props, "state");
     const live = await about(spec, "reading", () => runtimeFor(spec).inspect(workloadName(spec)));
-    if (!live) {
-      if (importing)
-        throw new Error(
-          `cannot import ${id}: no container ${workloadName(spec)} on ${spec.node.host}`,
-        );
-      return { id: "" };
-    }
-    const observed = observedSpec(spec, live);
-    const state = stateOf(observed, live);
-    // On import, what runs becomes the inputs: the engine then shows any difference from the program.
-    return importing
-      ? { id, props: state, inputs: { ...withoutUndefined(observed) } }
-      : { id, props: state };
+    if (!live) return { id: "" };
+    return { id, props: stateOf(observedSpec(spec, live), live) };
   },
 
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
     const previous = specFrom(olds, "state");
     const spec = specFrom(news, "inputs");
-    const diff = diffComponent(previous, spec);
-    if (!needsRecreate(diff)) {
-      const state = olds as unknown as ComponentState;
-      return { outs: { ...state, ...spec } };
-    }
-    const runtime = runtimeFor(spec);
+    const plan = planChange(diffComponent(previous, spec));
+    // State only (credentials, host key, timeouts, …): nothing on the node, no connection.
+    if (!touchesNode(plan)) return { outs: stateKeeping(spec, olds) };
     const live = await about(spec, "updating", () =>
-      withNodeLock(runtime.transport, spec.node.lockTimeoutMs, () =>
-        replaceWorkload(runtime, previous, spec),
+      withNodeLock(runtimeFor(spec).transport, spec.node.lockTimeoutMs, () =>
+        applyChange(plan, previous, spec),
       ),
     );
     return { outs: stateOf(spec, live) };

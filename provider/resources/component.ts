@@ -54,6 +54,14 @@ export interface ComponentArgs extends ComponentFields {
   node: NodeArgs;
   /** The MCP service this component belongs to. */
   service: pulumi.Input<string>;
+  /**
+   * Take over a container or VM of this name that already runs (made by hand
+   * or by MCP) when the resource is created, without restarting it, if it
+   * matches these inputs; a mismatch is refused, naming each field. Only
+   * read at create: changing it is never a diff. (The `import` option cannot
+   * work for dynamic providers; see README.)
+   */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /**

@@ -1,13 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { diffService } from "../diff/service-diff";
+import { planChange } from "../diff/component-diff";
+import { diffService, type ServiceDiff } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
-import { createWorkload, removeWorkload, replaceWorkload } from "../runtime/deploy";
+import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
+import { createWorkload, removeWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
+import { observedSpec } from "../runtime/observed-spec";
 import { settleAll } from "../runtime/parallel";
 import { workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
-import { containsUnknown, inputsOnly, observedSpec } from "./component-state";
+import { inputsOnly } from "./component-state";
 import { withoutUndefined } from "./plain-struct";
 import {
   type ComponentStatus,
@@ -120,6 +123,37 @@ async function updateService(
   const previous = serviceSpecFrom(olds, "state");
   const spec = serviceSpecFrom(news, "inputs");
   const diff = diffService(previous, spec);
+  // Each changed component goes the way a Component would (runtime/apply-change).
+  const onNode: Record<string, NodeChange> = {};
+  for (const [name, change] of Object.entries(diff.changed)) {
+    const plan = planChange(change);
+    if (touchesNode(plan)) onNode[name] = plan;
+  }
+  const converge = [...diff.added, ...Object.keys(onNode)];
+  const lastStatus = (olds.status ?? {}) as Record<string, ComponentStatus>;
+  // State only (credentials, host key, timeouts, minUptime, …): no lock, no connection.
+  if (converge.length === 0 && diff.removed.length === 0 && !diff.activeChanged)
+    return { outs: withoutUndefined({ ...spec, status: lastStatus }) };
+  return locked(spec, () =>
+    convergeService(id, previous, spec, news, { diff, onNode, converge, lastStatus }),
+  );
+}
+
+interface ConvergePlan {
+  diff: ServiceDiff;
+  onNode: Record<string, NodeChange>;
+  /** Components to create or change on the node: the added ones, then the changed ones. */
+  converge: string[];
+  lastStatus: Record<string, ComponentStatus>;
+}
+
+async function convergeService(
+  id: string,
+  previous: ServiceSpec,
+  spec: ServiceSpec,
+  news: Bag,
+  { diff, onNode, converge, lastStatus }: ConvergePlan,
+): Promise<pulumi.dynamic.UpdateResult> {
   const failures: string[] = [];
   // Which spec each component ends up with: the new one, or the old one when its step failed.
   const outcome: ServiceSpec = {
@@ -129,8 +163,10 @@ async function updateService(
     componentSecretFiles: { ...spec.componentSecretFiles },
   };
 
+  // Removed components are reached the new way too: a rotated key may have revoked the old one.
+  const reached = { ...previous, node: spec.node, credentials: spec.credentials };
   const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
-    const component = componentOf(previous, name);
+    const component = componentOf(reached, name);
     await removeWorkload(runtimeFor(component), component);
   });
   removals.forEach((result, index) => {
@@ -143,18 +179,11 @@ async function updateService(
     }
   });
 
-  const converge = [...diff.added, ...Object.keys(diff.changed)];
   const steps = await settleAll(converge, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    const runtime = runtimeFor(component);
-    const change = diff.changed[name];
-    if (!change) return createWorkload(runtime, component);
-    const before = componentOf(previous, name);
-    if (change.replaces.includes("runtime")) {
-      await removeWorkload(runtimeFor(before), before);
-      return createWorkload(runtime, component);
-    }
-    return replaceWorkload(runtime, before, component);
+    const plan = onNode[name];
+    if (!plan) return createWorkload(runtimeFor(component), component);
+    return applyChange(plan, componentOf(previous, name), component);
   });
   steps.forEach((result, index) => {
     const name = converge[index] ?? "";
@@ -172,17 +201,27 @@ async function updateService(
   });
 
   const names = Object.keys(outcome.components);
-  if (diff.activeChanged || !spec.active) {
-    const toggled = await applyActive(spec, names);
-    toggled.forEach((result, index) => {
-      if (result.status === "rejected") {
-        failures.push(
-          `${spec.active ? "starting" : "stopping"} component ${names[index]}: ${messageOf(result.reason)}`,
-        );
-      }
-    });
-  }
-  const status = await refreshStatus(outcome, names);
+  // A stopped service keeps what it created or recreated stopped too.
+  const toggle = diff.activeChanged
+    ? names
+    : spec.active
+      ? []
+      : converge.filter((name) => names.includes(name));
+  const toggled = await applyActive(spec, toggle);
+  toggled.forEach((result, index) => {
+    if (result.status === "rejected") {
+      failures.push(
+        `${spec.active ? "starting" : "stopping"} component ${toggle[index]}: ${messageOf(result.reason)}`,
+      );
+    }
+  });
+  const looked = names.filter(
+    (name) => toggle.includes(name) || converge.includes(name) || !lastStatus[name],
+  );
+  const untouched = Object.fromEntries(
+    Object.entries(lastStatus).filter(([name]) => names.includes(name) && !looked.includes(name)),
+  );
+  const status = { ...untouched, ...(await refreshStatus(outcome, looked)) };
   if (failures.length > 0) failWithPartialState(id, outcome, status, failures, news.__provider);
   return { outs: withoutUndefined({ ...outcome, status }) };
 }
@@ -203,9 +242,8 @@ async function deleteService(props: Bag): Promise<void> {
 /** The dynamic provider behind `mcp.Service`; the module's whole export, as for Component. */
 const serviceProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
-    const inputs = inputsOnly(news);
-    if (containsUnknown(inputs)) return { inputs: news };
-    const outcome = checkService(inputs);
+    // In a preview, unknown values stay unknown; everything known is checked and normalised.
+    const outcome = checkService(inputsOnly(news));
     if (!outcome.ok) return { inputs: news, failures: outcome.failures };
     return { inputs: withoutUndefined({ ...outcome.spec }) };
   },
@@ -259,7 +297,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
-    return locked(serviceSpecFrom(news, "inputs"), () => updateService(id, olds, news));
+    return updateService(id, olds, news);
   },
 
   async delete(_id: string, props: Bag): Promise<void> {

@@ -17,6 +17,8 @@ export interface ServiceArgs {
   active?: pulumi.Input<boolean>;
   /** The components, as in an MCP service definition. */
   components: ComponentFields[];
+  /** Take over running workloads of the components' names at create, as `Component`'s `adopt` does. */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /**
@@ -58,6 +60,7 @@ export class Service extends pulumi.dynamic.Resource {
       {
         name: args.name ?? name,
         active: args.active,
+        adopt: args.adopt,
         ...splitEnv(args.components),
         ...nodeInputs(args.node),
         status: undefined,

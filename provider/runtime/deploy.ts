@@ -1,7 +1,10 @@
+import { LABELS } from "../commands/podman";
+import { adoptionMismatches } from "../diff/adoption";
 import { specHash } from "../diff/spec-hash";
 import { type ComponentSpec, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { sweepSecretFiles } from "./container-secrets";
+import { observedSpec } from "./observed-spec";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 const LOG_TAIL_LINES = 50;
@@ -114,9 +117,35 @@ async function runAndWait(
 }
 
 /**
- * Creates a component: pull, run, wait until it stays running. A container of
- * that name made from exactly this spec (a create interrupted after podman
- * started it) is adopted; any other container of that name is an error.
+ * Takes over a workload of the component's name that already runs (made by
+ * hand or by MCP) without restarting it, when it matches the inputs;
+ * refuses, naming each differing field, and touches nothing when not.
+ */
+async function adopt(
+  runtime: WorkloadRuntime,
+  spec: ComponentSpec,
+  existing: LiveWorkload,
+): Promise<LiveWorkload> {
+  const mismatches = adoptionMismatches(
+    spec,
+    observedSpec(spec, existing),
+    existing.labels[LABELS.specHash],
+  );
+  if (mismatches.length > 0) {
+    throw new DeployError(
+      `cannot adopt ${existing.name} on ${runtime.transport.label}: what runs differs from the inputs (nothing was changed):\n  ${mismatches.join("\n  ")}`,
+    );
+  }
+  if (existing.running) return existing;
+  await runtime.start(existing.name);
+  return waitUntilStarted(runtime, existing.name, spec);
+}
+
+/**
+ * Creates a component: pull, run, wait until it stays running. A workload
+ * of that name made from exactly this spec (a create interrupted after it
+ * started) is taken over; with `adopt`, so is one that matches the inputs
+ * (see adopt); any other is an error that names it.
  */
 export async function createWorkload(
   runtime: WorkloadRuntime,
@@ -125,16 +154,15 @@ export async function createWorkload(
   const name = workloadName(spec);
   // The pull fails a bad tag before anything is touched; the inspect only looks.
   const [, existing] = await Promise.all([runtime.pull(spec), runtime.inspect(name)]);
-  if (existing) {
-    if (existing.labels["io.pulumi-mcp.spec-hash"] !== specHash(spec)) {
-      throw new DeployError(
-        `a container named ${name} already exists on ${runtime.transport.label} (image ${existing.image}, ${existing.state}) and was not created from this spec; remove it or import it`,
-      );
-    }
+  if (!existing) return runAndWait(runtime, spec, name);
+  if (existing.labels[LABELS.specHash] === specHash(spec)) {
     if (!existing.running) await runtime.start(name);
     return waitUntilStarted(runtime, name, spec);
   }
-  return runAndWait(runtime, spec, name);
+  if (spec.adopt) return adopt(runtime, spec, existing);
+  throw new DeployError(
+    `a ${existing.runtime === "unikernel" ? "VM" : "container"} named ${name} already exists on ${runtime.transport.label} (image ${existing.image}, ${existing.state}) and was not created from these inputs: set adopt: true to take it over without restarting it (it must match the inputs), or remove it`,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { checkWithUnknowns } from "./check-known";
 import { normaliseSecretFiles, secretFileFailures } from "./check-secret-files";
 import { applyRuntimeRules } from "./check-unikernel";
 import { type ComponentSpec, componentInputsSchema, ENV_KEY } from "./component";
@@ -6,7 +7,9 @@ import { parseImageRef, unpinnedReason } from "./image-ref";
 import { LIMITS } from "./limits";
 import { nodeProblems } from "./node";
 import { formatPortSpec, type PortSpec, parsePortSpec, portsCollide } from "./port-spec";
+import { propertyName } from "./property-name";
 import { showValue } from "./redact";
+import { containsUnknown } from "./unknown";
 import { formatVolumeSpec, parseVolumeSpec } from "./volume-spec";
 
 export interface CheckFailure {
@@ -30,14 +33,6 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
-}
-
-function propertyName(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) =>
-      typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`,
-    )
-    .join("");
 }
 
 function zodFailures(input: unknown, error: z.ZodError): CheckFailure[] {
@@ -152,6 +147,12 @@ function domainFailures(parsed: z.output<typeof componentInputsSchema>): {
  * Every failure names the field and shows the bad value (secrets redacted).
  */
 export function checkComponent(input: unknown): CheckOutcome {
+  if (input !== null && typeof input === "object" && containsUnknown(input))
+    return checkWithUnknowns(input as Record<string, unknown>, checkKnownComponent);
+  return checkKnownComponent(input);
+}
+
+function checkKnownComponent(input: unknown): CheckOutcome {
   const parsed = componentInputsSchema.safeParse(input);
   if (!parsed.success) return { ok: false, failures: zodFailures(input, parsed.error) };
   const domain = domainFailures(parsed.data);

@@ -68,6 +68,7 @@ export const componentInputsSchema = z.strictObject({
   node: nodeTargetSchema,
   credentials: nodeCredentialsSchema.optional(),
   service: nameField,
+  adopt: z.boolean().optional(),
   ...componentFieldsShape,
 });
 
@@ -76,6 +77,12 @@ export interface ComponentSpec {
   node: NodeTarget;
   credentials?: NodeCredentials;
   service: string;
+  /**
+   * Take over a running workload of this name at create, without restarting
+   * it, when it matches the inputs (refused, naming the fields, when not).
+   * State only: never part of a diff.
+   */
+  adopt?: boolean;
   name: string;
   image: string;
   runtime: (typeof RUNTIMES)[number];

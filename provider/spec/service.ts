@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type CheckFailure, checkComponent } from "./check-component";
+import { checkWithUnknowns, type Path } from "./check-known";
 import { type ComponentSpec, NAME } from "./component";
 import { LIMITS } from "./limits";
 import {
@@ -10,6 +11,7 @@ import {
 } from "./node";
 import { parsePortSpec, portsCollide } from "./port-spec";
 import { showValue } from "./redact";
+import { containsUnknown, isUnknown, UNKNOWN } from "./unknown";
 
 /** One component of a service as stored: its fields without node, service, env and secret files. */
 export type ServiceComponent = Omit<
@@ -23,6 +25,8 @@ export interface ServiceSpec {
   credentials?: NodeCredentials;
   name: string;
   active: boolean;
+  /** Take over running workloads of these names at create (see ComponentSpec.adopt). */
+  adopt?: boolean;
   components: Record<string, ServiceComponent>;
   /** Each component's env, apart from the rest so that it alone is a secret. */
   componentEnv: Record<string, Record<string, string>>;
@@ -47,6 +51,7 @@ export const serviceInputsSchema = z.strictObject({
     .max(LIMITS.nameLength)
     .regex(NAME, "must start with a letter or digit and hold only letters, digits, _ . and -"),
   active: z.boolean().default(true),
+  adopt: z.boolean().optional(),
   components: componentList,
   componentEnv: envList.default([]),
   componentSecretFiles: envList.default([]),
@@ -60,14 +65,19 @@ export type ServiceCheckOutcome =
 export function componentOf(service: ServiceSpec, name: string): ComponentSpec {
   const fields = service.components[name];
   if (!fields) throw new Error(`service ${service.name} has no component ${name}`);
-  const secretFiles = service.componentSecretFiles[name];
+  // In a preview, a whole map may be unknown: then so is each component's part of it.
+  const env = isUnknown(service.componentEnv) ? UNKNOWN : service.componentEnv[name];
+  const secretFiles = isUnknown(service.componentSecretFiles)
+    ? UNKNOWN
+    : service.componentSecretFiles[name];
   return {
     ...fields,
     node: service.node,
     credentials: service.credentials,
     service: service.name,
-    env: service.componentEnv[name] ?? {},
-    ...(secretFiles ? { secretFiles } : {}),
+    ...(service.adopt !== undefined ? { adopt: service.adopt } : {}),
+    env: (env ?? {}) as Record<string, string>,
+    ...(secretFiles ? { secretFiles: secretFiles as Record<string, string> } : {}),
   };
 }
 
@@ -103,6 +113,35 @@ function renameProperty(failure: CheckFailure, where: string): CheckFailure {
  * rules, plus names unique within the service and no host port used twice.
  */
 export function checkService(input: unknown): ServiceCheckOutcome {
+  if (input !== null && typeof input === "object" && containsUnknown(input))
+    return checkWithUnknowns(input as Record<string, unknown>, checkKnownService, checkedPath, [
+      "components",
+      "componentEnv",
+      "componentSecretFiles",
+    ]);
+  return checkKnownService(input);
+}
+
+/**
+ * Where an unknown input that needed a stand-in at service level lands in
+ * the checked spec, keyed by component name; undefined when it is a whole
+ * component entry or a component's name (then which components there are
+ * is not known: all of them are unknown). Unknown fields inside a component
+ * are its own check's business.
+ */
+function checkedPath(path: Path, input: Record<string, unknown>): Path | undefined {
+  const [first, index] = path;
+  if (first === "components") return undefined;
+  if (typeof index !== "number") return path;
+  const entries = input.components;
+  const name = Array.isArray(entries)
+    ? (entries[index] as Record<string, unknown>)?.name
+    : undefined;
+  if (typeof name !== "string" || isUnknown(name)) return undefined;
+  return [first as string, name, ...path.slice(2)];
+}
+
+function checkKnownService(input: unknown): ServiceCheckOutcome {
   const parsed = serviceInputsSchema.safeParse(input);
   if (!parsed.success) {
     return {
@@ -113,7 +152,7 @@ export function checkService(input: unknown): ServiceCheckOutcome {
       }),
     };
   }
-  const { node, credentials, name: service, active } = parsed.data;
+  const { node, credentials, name: service, active, adopt } = parsed.data;
   const failures: CheckFailure[] = [];
   const seen = new Set<string>();
   const spec: ServiceSpec = {
@@ -121,6 +160,7 @@ export function checkService(input: unknown): ServiceCheckOutcome {
     credentials,
     name: service,
     active,
+    ...(adopt !== undefined ? { adopt } : {}),
     components: {},
     componentEnv: {},
     componentSecretFiles: {},

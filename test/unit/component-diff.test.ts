@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffComponent, needsRecreate } from "../../provider/diff/component-diff";
+import { diffComponent, planChange } from "../../provider/diff/component-diff";
 import { checkComponent } from "../../provider/spec/check-component";
 import type { ComponentSpec } from "../../provider/spec/component";
 import { validInputs } from "./fixtures";
@@ -21,24 +21,27 @@ describe("diffComponent follows DESIGN.md's diff rules", () => {
     expect(diffComponent(spec(), spec())).toMatchObject({ changes: false, replaces: [] });
   });
 
-  it("state written before maxSessions and secretFiles existed → no change (no diff on upgrade)", () => {
+  it("state written before maxSessions and secretFiles existed → no change once normalised (no diff on upgrade)", () => {
     const { maxSessions: _maxSessions, ...olderNode } = spec().node;
     const older = { ...spec(), node: olderNode } as ComponentSpec;
     delete older.secretFiles;
     expect("secretFiles" in spec()).toBe(false); // absent stays absent after check
-    expect(diffComponent(older, spec())).toMatchObject({ changes: false, changed: [] });
+    // The provider's diff reads old state through check (specFrom), which fills today's defaults.
+    const normalised = checkComponent(older);
+    if (!normalised.ok) throw new Error(JSON.stringify(normalised.failures));
+    expect(diffComponent(normalised.spec, spec())).toMatchObject({ changes: false, changed: [] });
   });
 
-  it("a different maxSessions (how to reach the node) → no change", () => {
-    expect(diffComponent(spec(), spec({ node: node({ maxSessions: 20 }) }))).toMatchObject({
-      changes: false,
-    });
+  it("a different maxSessions (how to reach the node) → an update of state only", () => {
+    const diff = diffComponent(spec(), spec({ node: node({ maxSessions: 20 }) }));
+    expect(diff).toMatchObject({ changes: true, replaces: [], changed: ["node"] });
+    expect(planChange(diff)).toBe("state-only");
   });
 
   it("a new image tag or digest → update in place", () => {
     const diff = diffComponent(spec(), spec({ image: "mcr.example.net:8443/mcq:v0.5.0" }));
     expect(diff).toMatchObject({ changes: true, replaces: [], changed: ["image"] });
-    expect(needsRecreate(diff)).toBe(true);
+    expect(planChange(diff)).toBe("recreate");
   });
 
   it.each([
@@ -109,7 +112,7 @@ describe("diffComponent follows DESIGN.md's diff rules", () => {
     });
   });
 
-  it("credentials, host key pinning and connection timeouts only → no change", () => {
+  it("credentials, host key pinning and connection timeouts only → an update of state only", () => {
     const rotated = spec({
       credentials: { agent: "/run/ssh-agent.sock" },
       node: node({
@@ -118,13 +121,52 @@ describe("diffComponent follows DESIGN.md's diff rules", () => {
         connectRetries: 5,
       }),
     });
-    expect(diffComponent(spec(), rotated).changes).toBe(false);
+    const diff = diffComponent(spec(), rotated);
+    expect(diff).toMatchObject({ changes: true, replaces: [], changed: ["node", "credentials"] });
+    expect(planChange(diff)).toBe("state-only");
+  });
+
+  it.each([
+    [
+      "privateKey",
+      { credentials: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nrotated\n" } },
+    ],
+    [
+      "passphrase",
+      {
+        credentials: {
+          privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-key-material\n",
+          passphrase: "pw",
+        },
+      },
+    ],
+    ["agent", { credentials: { agent: "/run/agent.sock" } }],
+    ["hostKey", { node: node({ hostKey: `SHA256:${"B".repeat(43)}` }) }],
+    ["knownHosts", { node: node({ knownHosts: "rift.example.net ssh-ed25519 AAAA" }) }],
+    ["insecureIgnoreHostKey", { node: node({ insecureIgnoreHostKey: true }) }],
+    ["connectTimeoutMs", { node: node({ connectTimeoutMs: 1234 }) }],
+    ["commandTimeoutMs", { node: node({ commandTimeoutMs: 12345 }) }],
+    ["connectRetries", { node: node({ connectRetries: 7 }) }],
+    ["lockTimeoutMs", { node: node({ lockTimeoutMs: 1000 }) }],
+    ["maxSessions", { node: node({ maxSessions: 4 }) }],
+    [
+      "proxyJump",
+      {
+        node: node({ proxyJump: { host: "jump.example.net", insecureIgnoreHostKey: true } }),
+        credentials: { privateKey: "k", proxyJump: { agent: "/a" } },
+      },
+    ],
+  ])("only %s changed → update of state only, no replace", (_field, override) => {
+    const diff = diffComponent(spec(), spec(override));
+    expect(diff.changes).toBe(true);
+    expect(diff.replaces).toEqual([]);
+    expect(planChange(diff)).toBe("state-only");
   });
 
   it("deploy settings only → a change that needs no recreate", () => {
     const diff = diffComponent(spec(), spec({ startTimeout: 5, minUptime: 0 }));
     expect(diff.changes).toBe(true);
-    expect(needsRecreate(diff)).toBe(false);
+    expect(planChange(diff)).toBe("state-only");
   });
 
   it("ignores computed outputs in the old state", () => {

@@ -9,3 +9,20 @@ export function validInputs(overrides: Record<string, unknown> = {}): Record<str
     ...overrides,
   };
 }
+
+/** Valid service inputs as the Service resource sends them (env split off); two components. */
+export function validServiceInputs(
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    node: { host: "rift.example.net", hostKey: `SHA256:${"A".repeat(43)}` },
+    credentials: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n" },
+    name: "mcq",
+    components: [
+      { name: "api", image: "reg:5000/mcq:v1", ports: ["8443:8443"] },
+      { name: "web", image: "reg:5000/mcq-web:v1", ports: ["8080:80"] },
+    ],
+    componentEnv: [{ TOKEN: "secret-token" }, {}],
+    ...overrides,
+  };
+}

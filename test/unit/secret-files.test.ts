@@ -14,17 +14,17 @@ import {
   secretNamePattern,
 } from "../../provider/commands/podman-secrets";
 import { toCommandLine } from "../../provider/commands/quote";
-import { diffComponent, needsRecreate } from "../../provider/diff/component-diff";
+import { diffComponent, planChange } from "../../provider/diff/component-diff";
 import { specHash } from "../../provider/diff/spec-hash";
-import {
-  observedSecretFiles,
-  UNKNOWN_SECRET_FILE,
-} from "../../provider/resources/secret-files-state";
 import {
   removeSecrets,
   sweepSecretFiles,
   withSecretFiles,
 } from "../../provider/runtime/container-secrets";
+import {
+  observedSecretFiles,
+  UNKNOWN_SECRET_FILE,
+} from "../../provider/runtime/secret-files-state";
 import { checkComponent } from "../../provider/spec/check-component";
 import type { ComponentSpec } from "../../provider/spec/component";
 import { checkService, componentOf } from "../../provider/spec/service";
@@ -124,7 +124,7 @@ describe("secretFiles: diff and spec hash", () => {
       specOf({ secretFiles: { TOKEN: "new" } }),
     );
     expect(diff).toMatchObject({ changes: true, replaces: [], changed: ["secretFiles"] });
-    expect(needsRecreate(diff)).toBe(true);
+    expect(planChange(diff)).toBe("recreate");
   });
 
   it("adding or dropping a file is an update; key order is no change", () => {

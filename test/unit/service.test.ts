@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { diffService } from "../../provider/diff/service-diff";
 import { checkService, type ServiceSpec } from "../../provider/spec/service";
+import { validServiceInputs } from "./fixtures";
 
 const node = { host: "rift.example.net", hostKey: `SHA256:${"A".repeat(43)}` };
-const credentials = { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n" };
-
-function service(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    node,
-    credentials,
-    name: "mcq",
-    components: [
-      { name: "api", image: "reg:5000/mcq:v1", ports: ["8443:8443"] },
-      { name: "web", image: "reg:5000/mcq-web:v1", ports: ["8080:80"] },
-    ],
-    componentEnv: [{ TOKEN: "secret-token" }, {}],
-    ...overrides,
-  };
-}
+const service = validServiceInputs;
 
 function specOf(input: Record<string, unknown>): ServiceSpec {
   const outcome = checkService(input);
