@@ -28,6 +28,8 @@ const FIXED = [
 ];
 const GENERATED = fc.sample(hostileString(CANARY), { numRuns: 24, seed: 20261129 });
 const HOSTILE = [...FIXED, ...GENERATED];
+/** A container's env cannot hold a newline (check refuses it: env-isolation.test.ts); cmd can. */
+const HOSTILE_ENV = HOSTILE.filter((value) => !value.includes("\n"));
 
 const SECRET = "env-value-that-must-stay-off-command-lines";
 
@@ -54,7 +56,7 @@ afterAll(async () => {
 describe.each(cases)("hostile env values and cmd arguments ($label)", ({ port, name, node }) => {
   it("reach the container verbatim and never run on the node", async () => {
     const env = {
-      ...Object.fromEntries(HOSTILE.map((value, index) => [`HOSTILE_${index}`, value])),
+      ...Object.fromEntries(HOSTILE_ENV.map((value, index) => [`HOSTILE_${index}`, value])),
       SECRET_MARK: SECRET,
     };
     const { id, outs } = await create({
@@ -71,11 +73,11 @@ describe.each(cases)("hostile env values and cmd arguments ($label)", ({ port, n
     try {
       const base = `http://127.0.0.1:${port}`;
       expect(await httpGet(`${base}/version`)).toBe("v1.0.0");
-      for (const [index, value] of HOSTILE.entries()) {
-        // busybox httpd answers an empty file with an empty body
+      // busybox httpd answers an empty file with an empty body
+      for (const [index, value] of HOSTILE.entries())
         expect(await httpGet(`${base}/args/${index}`), `cmd[${index}]`).toBe(value);
+      for (const [index, value] of HOSTILE_ENV.entries())
         expect(await httpGet(`${base}/env/HOSTILE_${index}`), `env.HOSTILE_${index}`).toBe(value);
-      }
       expect(existsSync(CANARY)).toBe(false);
       expect(await httpGet(`${base}/env/SECRET_MARK`)).toBe(SECRET);
       // env values never were on podman's command line (cmd arguments are, as data)
@@ -86,7 +88,7 @@ describe.each(cases)("hostile env values and cmd arguments ($label)", ({ port, n
         "{{json .Config.CreateCommand}}",
         `${name}-web`,
       );
-      expect(inspect.stdout).toContain("--env");
+      expect(inspect.stdout).toContain('"--env-file","/dev/stdin"');
       expect(inspect.stdout).not.toContain(SECRET);
     } finally {
       await provider.delete(id, outs);
