@@ -45,3 +45,10 @@ export class FakeTransport implements Transport {
     throw new Error("the fake transport holds no command");
   }
 }
+
+let labels = 0;
+/** A label no other fake node has: the batchers and pull-once keep their state per label. */
+export function uniqueLabel(prefix = "fake-node"): string {
+  labels += 1;
+  return `${prefix}-${labels}`;
+}
