@@ -34,6 +34,8 @@ export class FakeRuntime implements WorkloadRuntime {
   readonly failing = new Set<string>();
   readonly crashing = new Set<string>();
   readonly transport = new FakeTransport("fake-node");
+  /** Set by a test that needs a readiness check. */
+  checkReady?: WorkloadRuntime["checkReady"];
 
   private record(call: string): void {
     this.calls.push(call);
