@@ -6,7 +6,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllConnections } from "../../provider/transport";
 import { create, provider } from "./provider-calls";
-import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from "./test-nodes";
+import {
+  createCommandOf,
+  httpGet,
+  loadTestNodes,
+  podman,
+  removeContainers,
+  sshAndLocal,
+  sshNodeInputs,
+} from "./test-nodes";
 
 const nodes = loadTestNodes();
 const dir = mkdtempSync(join(tmpdir(), "enviso-"));
@@ -40,15 +48,7 @@ const AWKWARD = {
 };
 const ENV = { ...NODE_CHANGING, ...AWKWARD };
 
-const cases = [
-  { label: "ssh node", port: 18741, name: "enviso-ssh", node: () => sshNodeInputs(nodes) },
-  {
-    label: "local node",
-    port: 18742,
-    name: "enviso-local",
-    node: () => ({ node: { host: "localhost", local: true } }),
-  },
-];
+const cases = sshAndLocal(nodes, "enviso", [18741, 18742]);
 
 beforeAll(() => {
   // A shared object that logs every time it is loaded into a process.
@@ -112,13 +112,7 @@ describe.each(cases)("env keys that would change podman ($label)", ({ port, name
       // Nothing on the node loaded the preload (podman, conmon, runc, a shell)…
       expect(existsSync(LOADED_LOG)).toBe(false);
       // …and podman's record of the command holds no value.
-      const created = podman(
-        "container",
-        "inspect",
-        "--format",
-        "{{json .Config.CreateCommand}}",
-        `${name}-web`,
-      ).stdout;
+      const created = createCommandOf(`${name}-web`);
       expect(created).toContain('"--env-file","/dev/stdin"');
       for (const value of [PRELOAD, "/opt/enviso/bin", "enviso app", "<enviso-ifs>"])
         expect(created).not.toContain(value);

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllConnections } from "../../provider/transport";
 import { hostileString } from "../hostile-strings";
 import { create, provider } from "./provider-calls";
-import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from "./test-nodes";
+import {
+  createCommandOf,
+  httpGet,
+  loadTestNodes,
+  removeContainers,
+  sshAndLocal,
+} from "./test-nodes";
 
 const nodes = loadTestNodes();
 const CANARY = `${nodes.stateDir}/canary-injection`;
@@ -33,15 +39,7 @@ const HOSTILE_ENV = HOSTILE.filter((value) => !value.includes("\n"));
 
 const SECRET = "env-value-that-must-stay-off-command-lines";
 
-const cases = [
-  { label: "ssh node", port: 18431, name: "inject-ssh", node: () => sshNodeInputs(nodes) },
-  {
-    label: "local node",
-    port: 18432,
-    name: "inject-local",
-    node: () => ({ node: { host: "localhost", local: true } }),
-  },
-];
+const cases = sshAndLocal(nodes, "inject", [18431, 18432]);
 
 beforeAll(() => {
   rmSync(CANARY, { force: true });
@@ -81,15 +79,9 @@ describe.each(cases)("hostile env values and cmd arguments ($label)", ({ port, n
       expect(existsSync(CANARY)).toBe(false);
       expect(await httpGet(`${base}/env/SECRET_MARK`)).toBe(SECRET);
       // env values never were on podman's command line (cmd arguments are, as data)
-      const inspect = podman(
-        "container",
-        "inspect",
-        "--format",
-        "{{json .Config.CreateCommand}}",
-        `${name}-web`,
-      );
-      expect(inspect.stdout).toContain('"--env-file","/dev/stdin"');
-      expect(inspect.stdout).not.toContain(SECRET);
+      const created = createCommandOf(`${name}-web`);
+      expect(created).toContain('"--env-file","/dev/stdin"');
+      expect(created).not.toContain(SECRET);
     } finally {
       await provider.delete(id, outs);
     }
