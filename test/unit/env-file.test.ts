@@ -8,6 +8,7 @@ import { opsConfigJson } from "../../provider/commands/ops";
 import { podmanRun } from "../../provider/commands/podman";
 import { opsBuildWithConfig } from "../../provider/commands/unikernel-shell";
 import { checkComponent } from "../../provider/spec/check-component";
+import { checkService } from "../../provider/spec/service";
 import { validInputs } from "./fixtures";
 
 /** Keys that change what podman or a shell on the node does, if they ever reached them. */
@@ -148,6 +149,19 @@ describe("check refuses what an env-file cannot carry, naming the field", () => 
     expect(
       checkComponent(validInputs({ env: { ...NODE_CHANGING, A: "x\r", B: "'\"#", C: "" } })).ok,
     ).toBe(true);
+  });
+
+  it("in a Service, naming the component", () => {
+    const outcome = checkService({
+      node: validInputs().node,
+      credentials: validInputs().credentials,
+      name: "mcq",
+      components: [{ name: "api", image: "reg:5000/mcq:v1" }],
+      componentEnv: [{ CERT: "a\nb" }],
+    });
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok)
+      expect(outcome.failures.map((f) => f.property)).toEqual(["components[0].env.CERT"]);
   });
 
   it("a unikernel's env (ops' JSON config) may hold newlines", () => {
