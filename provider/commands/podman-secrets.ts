@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CommandWithInput } from "./env-stdin";
+import type { CommandWithInput } from "./command-with-input";
 import { LABELS, MANAGED_BY } from "./podman";
 
 /** The container label that lists its secret files' names (never their contents), for refresh. */

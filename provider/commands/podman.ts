@@ -3,7 +3,8 @@ import { workloadName } from "../spec/component";
 import { parsePortSpec } from "../spec/port-spec";
 import { hostPathsOf } from "../spec/volume-spec";
 import { chain } from "./chain";
-import { type CommandWithInput, withEnvFromStdin } from "./env-stdin";
+import type { CommandWithInput } from "./command-with-input";
+import { ENV_FILE_ON_STDIN, envFileText, withStdinPiped } from "./env-file";
 
 /** Labels every container we create carries, so drift and adoption can find ours. */
 export const LABELS = {
@@ -31,7 +32,7 @@ function publishFlag(spec: string): string {
   return `${ip}:${port.hostPort}:${port.containerPort}/${port.protocol}`;
 }
 
-/** `podman run -d` for a component; env by key only (`--env KEY`), values come from the environment. */
+/** `podman run -d` for a component; its env is read from stdin (env-file), never from an argument. */
 export function podmanRunArgv(
   spec: ComponentSpec,
   options: { name?: string; specHash: string; secretFlags?: readonly string[] },
@@ -62,7 +63,7 @@ export function podmanRunArgv(
   if (spec.vcpus !== undefined) argv.push("--cpus", String(spec.vcpus));
   for (const port of spec.ports) argv.push("--publish", publishFlag(port));
   for (const volume of spec.volumes) argv.push("--volume", volume);
-  for (const key of Object.keys(spec.env)) argv.push("--env", key);
+  if (Object.keys(spec.env).length > 0) argv.push(...ENV_FILE_ON_STDIN);
   // Secret files' mounts and label (podman-secrets): names only, never contents.
   if (options.secretFlags) argv.push(...options.secretFlags);
   // `--` ends podman's options: an image or cmd starting with "-" stays data.
@@ -74,7 +75,7 @@ export function podmanRunArgv(
  * Starts a component in one remote command: make the bind mounts' missing host
  * directories (podman refuses them; MCP keeps data in /srv/<service>), `podman
  * run -d`, then inspect the new container, so its first state costs no extra
- * round trip. Env values are not in the argv: they arrive on stdin (env-stdin).
+ * round trip. Env values are not in the argv: they arrive on stdin (env-file).
  */
 export function podmanRun(
   spec: ComponentSpec,
@@ -82,12 +83,14 @@ export function podmanRun(
 ): CommandWithInput {
   const name = options.name ?? workloadName(spec);
   const hostPaths = hostPathsOf(spec.volumes);
-  const command = chain(
+  const run = podmanRunArgv(spec, { ...options, name });
+  const hasEnv = Object.keys(spec.env).length > 0;
+  const argv = chain(
     ...(hostPaths.length > 0 ? [ensureHostDirectories(hostPaths)] : []),
-    podmanRunArgv(spec, { ...options, name }),
+    hasEnv ? withStdinPiped(run) : run,
     podmanInspect([name]),
   );
-  return withEnvFromStdin(command, spec.env);
+  return hasEnv ? { argv, stdin: envFileText(spec.env) } : { argv };
 }
 
 /**

@@ -4,7 +4,7 @@
  * image references, other argv) arrives as a positional argument, never in
  * the script text, and secrets (env values) only ever on stdin.
  */
-import type { CommandWithInput } from "./env-stdin";
+import type { CommandWithInput } from "./command-with-input";
 import { VM_FILES } from "./qemu";
 
 function shellStep(script: string, args: readonly string[]): string[] {

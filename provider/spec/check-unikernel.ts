@@ -1,4 +1,5 @@
 import type { CheckFailure, CheckOutcome } from "./check-component";
+import { containerEnvFailures } from "./check-container-env";
 import { unikernelSecretFileFailures } from "./check-secret-files";
 import type { ComponentSpec } from "./component";
 import { parsePortSpec } from "./port-spec";
@@ -88,11 +89,12 @@ function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
  * Volumes are 9p shares the guest mounts at the container path (QEMU
  * `-virtfs`, ops' `%N` mounts); `ro` makes QEMU refuse writes. `restart`
  * other than "no" reboots the VM when its program exits non-zero (ops'
- * RebootOnExit): a VM whose program exits 0 stays down.
+ * RebootOnExit): a VM whose program exits 0 stays down. A VM's env goes
+ * into ops' JSON config and may hold newlines; a container's may not.
  */
 export function applyRuntimeRules(spec: ComponentSpec): CheckOutcome {
   if (spec.runtime !== "unikernel") {
-    const failures: CheckFailure[] = [];
+    const failures = containerEnvFailures(spec.env);
     for (const field of ["accel", "binary"] as const) {
       if (spec[field] !== undefined) {
         failures.push({

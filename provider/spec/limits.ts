@@ -7,6 +7,12 @@ export const LIMITS = {
   /** Linux refuses a single environment string longer than 128 KiB (MAX_ARG_STRLEN). */
   envValueBytes: 64 * 1024,
   envTotalBytes: 256 * 1024,
+  /**
+   * A container's `KEY=value`: podman reads its --env-file with Go's
+   * bufio.Scanner, whose line (with the `\r` we end it with) holds at most
+   * 65535 bytes (measured on podman 4.3.1: 65536 fails, "token too long").
+   */
+  envFileLineBytes: 65_534,
   cmdArgs: 256,
   cmdArgBytes: 64 * 1024,
   ports: 256,

@@ -6,16 +6,17 @@ export class Semaphore {
   constructor(private readonly limit: number) {}
 
   async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.active += 1;
+    if (this.active < this.limit) this.active += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.active -= 1;
-      this.waiting.shift()?.();
+      // The slot goes straight to the next waiter: a caller arriving before that
+      // waiter resumes finds it still taken, so there are never more than `limit`.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
     };
   }
 

@@ -52,10 +52,33 @@ export function sshNodeInputs(nodes: TestNodes, extra: Record<string, unknown> =
   };
 }
 
+/**
+ * The test node reached both ways a user can: over the loopback sshd and as
+ * `local: true` (commands run here, their stdin a socketpair). Each case has
+ * its own host port and service name, `<prefix>-ssh` / `<prefix>-local`.
+ */
+export function sshAndLocal(nodes: TestNodes, prefix: string, ports: readonly [number, number]) {
+  return [
+    { label: "ssh node", port: ports[0], name: `${prefix}-ssh`, node: () => sshNodeInputs(nodes) },
+    {
+      label: "local node",
+      port: ports[1],
+      name: `${prefix}-local`,
+      node: () => ({ node: { host: "localhost", local: true } }),
+    },
+  ];
+}
+
 /** Runs podman on this machine (the node the loopback sshd serves) to look behind the provider's back. */
 export function podman(...args: string[]): { exitCode: number; stdout: string; stderr: string } {
   const result = spawnSync("podman", args, { encoding: "utf8", env: process.env });
   return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The command line podman recorded for a container (its CreateCommand), as JSON. */
+export function createCommandOf(container: string): string {
+  return podman("container", "inspect", "--format", "{{json .Config.CreateCommand}}", container)
+    .stdout;
 }
 
 /**

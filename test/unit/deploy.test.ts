@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import { specHash } from "../../provider/diff/spec-hash";
+import { createWorkload, replaceWorkload } from "../../provider/runtime/deploy";
+import { checkComponent } from "../../provider/spec/check-component";
+import type { ComponentSpec } from "../../provider/spec/component";
+import { FakeRuntime, liveWorkload } from "./fakes/fake-runtime";
+import { validInputs } from "./fixtures";
+
+const V1 = "mcr.example.net:8443/mcq:v1.0.0";
+const V2 = "mcr.example.net:8443/mcq:v2.0.0";
+
+/** `mcq-api` at an image; minUptime 0, so the first look at a running one counts as started. */
+function specAt(image: string): ComponentSpec {
+  const outcome = checkComponent(validInputs({ image, minUptime: 0, stopTimeout: 3 }));
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
+  return outcome.spec;
+}
+
+/** A node where mcq-api runs v1 (and, when given, more workloads). */
+function nodeRunningV1(...others: ReturnType<typeof liveWorkload>[]): FakeRuntime {
+  const runtime = new FakeRuntime();
+  for (const live of [liveWorkload("mcq-api", V1), ...others])
+    runtime.workloads.set(live.name, live);
+  return runtime;
+}
+
+function failureOf(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: Error) => error,
+  );
+}
+
+const state = (runtime: FakeRuntime) =>
+  Object.fromEntries(
+    [...runtime.workloads.values()].map((w) => [w.name, `${w.version} ${w.state}`]),
+  );
+
+describe("replaceWorkload (an update in place)", () => {
+  it("pulls and looks first, sets the old one aside, starts the new one, then removes the old", async () => {
+    const runtime = nodeRunningV1();
+    const live = await replaceWorkload(runtime, specAt(V1), specAt(V2));
+    expect(runtime.calls).toEqual([
+      `pull ${V2}`,
+      "inspect mcq-api",
+      "inspect mcq-api-previous",
+      "setAside mcq-api mcq-api-previous",
+      `run mcq-api ${V2}`,
+      "remove mcq-api-previous",
+    ]);
+    expect(live.image).toBe(V2);
+    expect(state(runtime)).toEqual({ "mcq-api": "v2.0.0 running" });
+  });
+
+  it("a pull that fails touches nothing", async () => {
+    const runtime = nodeRunningV1();
+    runtime.failing.add(`pull ${V2}`);
+    expect((await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)))).message).toBe(
+      `pull ${V2} failed`,
+    );
+    expect(runtime.calls.filter((call) => !call.startsWith("inspect"))).toEqual([`pull ${V2}`]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v1.0.0 running" });
+  });
+
+  it("a new version that exits is removed with its log kept, and the old one put back running", async () => {
+    const runtime = nodeRunningV1();
+    runtime.crashing.add(V2);
+    const error = await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)));
+    expect(runtime.calls.slice(3)).toEqual([
+      "setAside mcq-api mcq-api-previous",
+      `run mcq-api ${V2}`,
+      "logs mcq-api",
+      "remove mcq-api",
+      "remove mcq-api",
+      "rename mcq-api-previous mcq-api",
+      "start mcq-api",
+    ]);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^update of mcq-api to ${V2} failed; rolled back to ${V1}\\.\nmcq-api exited with code 1 while starting\n--- last 50 lines of its log ---\nlog of mcq-api$`,
+      ),
+    );
+    expect(state(runtime)).toEqual({ "mcq-api": "v1.0.0 running" });
+  });
+
+  it("an old one that was stopped is put back stopped", async () => {
+    const runtime = new FakeRuntime();
+    runtime.workloads.set("mcq-api", liveWorkload("mcq-api", V1, false));
+    runtime.crashing.add(V2);
+    await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)));
+    expect(runtime.calls.at(-1)).toBe("rename mcq-api-previous mcq-api");
+    expect(state(runtime)).toEqual({ "mcq-api": "v1.0.0 exited" });
+  });
+
+  it("recovers an update killed after setting the old one aside: puts it back first, then updates", async () => {
+    const runtime = new FakeRuntime();
+    runtime.workloads.set("mcq-api-previous", liveWorkload("mcq-api-previous", V1, false));
+    await replaceWorkload(runtime, specAt(V1), specAt(V2));
+    expect(runtime.calls.slice(3)).toEqual([
+      "rename mcq-api-previous mcq-api",
+      "setAside mcq-api mcq-api-previous",
+      `run mcq-api ${V2}`,
+      "remove mcq-api-previous",
+    ]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v2.0.0 running" });
+  });
+
+  it("after such a recovery, a failing new version rolls back to the set-aside one, started", async () => {
+    const runtime = new FakeRuntime();
+    runtime.workloads.set("mcq-api-previous", liveWorkload("mcq-api-previous", V1, false));
+    runtime.crashing.add(V2);
+    const error = await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)));
+    expect(error.message).toContain(`rolled back to ${V1}`);
+    expect(runtime.calls.slice(-2)).toEqual(["rename mcq-api-previous mcq-api", "start mcq-api"]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v1.0.0 running" });
+  });
+
+  it("a leftover set-aside next to a current one is removed before setting the current aside", async () => {
+    const runtime = nodeRunningV1(liveWorkload("mcq-api-previous", V1, false));
+    await replaceWorkload(runtime, specAt(V1), specAt(V2));
+    expect(runtime.calls.slice(3, 5)).toEqual([
+      "remove mcq-api-previous",
+      "setAside mcq-api mcq-api-previous",
+    ]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v2.0.0 running" });
+  });
+
+  it("with nothing there at all, it simply creates", async () => {
+    const runtime = new FakeRuntime();
+    await replaceWorkload(runtime, specAt(V1), specAt(V2));
+    expect(runtime.calls.slice(3)).toEqual([`run mcq-api ${V2}`]);
+  });
+
+  it("a failed rollback reports both errors and deletes nothing of the old one", async () => {
+    const runtime = nodeRunningV1();
+    runtime.crashing.add(V2);
+    runtime.failing.add("rename mcq-api-previous mcq-api");
+    const error = await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)));
+    expect(error.message).toMatch(
+      /^update of mcq-api to \S+ failed and ROLLBACK FAILED \(rename mcq-api-previous mcq-api failed\); the previous container may be left as mcq-api-previous\.\nmcq-api exited with code 1 while starting/,
+    );
+    expect(runtime.calls.filter((call) => call.includes("remove"))).toEqual([
+      "remove mcq-api",
+      "remove mcq-api",
+    ]);
+    expect(state(runtime)).toEqual({ "mcq-api-previous": "v1.0.0 exited" });
+  });
+});
+
+describe("createWorkload", () => {
+  it("pulls and looks, then runs", async () => {
+    const runtime = new FakeRuntime();
+    expect((await createWorkload(runtime, specAt(V1))).image).toBe(V1);
+    expect(runtime.calls).toEqual([`pull ${V1}`, "inspect mcq-api", `run mcq-api ${V1}`]);
+  });
+
+  it("adopts (and starts) a container made from exactly this spec, without running another", async () => {
+    const runtime = new FakeRuntime();
+    const mine = liveWorkload("mcq-api", V1, false);
+    mine.labels = { "io.pulumi-mcp.spec-hash": specHash(specAt(V1)) };
+    runtime.workloads.set("mcq-api", mine);
+    await createWorkload(runtime, specAt(V1));
+    expect(runtime.calls).toEqual([
+      `pull ${V1}`,
+      "inspect mcq-api",
+      "start mcq-api",
+      "inspect mcq-api",
+    ]);
+  });
+
+  it("refuses a container of that name made otherwise, and leaves it alone", async () => {
+    const runtime = nodeRunningV1();
+    const error = await failureOf(createWorkload(runtime, specAt(V1)));
+    expect(error.message).toMatch(/already exists on fake-node .* was not created from this spec/);
+    expect(runtime.calls).toEqual([`pull ${V1}`, "inspect mcq-api"]);
+  });
+
+  it("a new container that exits is removed, its log in the error", async () => {
+    const runtime = new FakeRuntime();
+    runtime.crashing.add(V1);
+    const error = await failureOf(createWorkload(runtime, specAt(V1)));
+    expect(error.message).toContain("--- last 50 lines of its log ---\nlog of mcq-api");
+    expect(runtime.calls.slice(2)).toEqual([`run mcq-api ${V1}`, "logs mcq-api", "remove mcq-api"]);
+    expect(state(runtime)).toEqual({});
+  });
+});

@@ -1,0 +1,109 @@
+import type { LiveWorkload, WorkloadRuntime } from "../../../provider/runtime/types";
+import type { ComponentSpec } from "../../../provider/spec/component";
+import { FakeTransport } from "./fake-transport";
+
+/** A live container as podman would report it. */
+export function liveWorkload(name: string, image: string, running = true): LiveWorkload {
+  return {
+    name,
+    runtime: "container",
+    image,
+    version: image.slice(image.lastIndexOf(":") + 1),
+    imageId: `id-of-${image}`,
+    state: running ? "running" : "exited",
+    running,
+    exitCode: running ? 0 : 1,
+    restartCount: 0,
+    startedAt: "2026-12-01T00:00:00Z",
+    ports: [],
+    volumes: [],
+    cmd: [],
+    env: {},
+    labels: {},
+  };
+}
+
+/**
+ * A node's workloads in memory. Every call is recorded in `calls` (e.g.
+ * "rename a-previous a"); a call listed in `failing` throws instead of acting.
+ * A workload of an image in `crashing` has exited by the time it is looked at.
+ */
+export class FakeRuntime implements WorkloadRuntime {
+  readonly calls: string[] = [];
+  readonly workloads = new Map<string, LiveWorkload>();
+  readonly failing = new Set<string>();
+  readonly crashing = new Set<string>();
+  readonly transport = new FakeTransport("fake-node");
+  /** Set by a test that needs a readiness check. */
+  checkReady?: WorkloadRuntime["checkReady"];
+
+  private record(call: string): void {
+    this.calls.push(call);
+    if (this.failing.has(call)) throw new Error(`${call} failed`);
+  }
+
+  private get(name: string): LiveWorkload {
+    const workload = this.workloads.get(name);
+    if (!workload) throw new Error(`no workload ${name}`);
+    return workload;
+  }
+
+  async pull(spec: ComponentSpec): Promise<void> {
+    this.record(`pull ${spec.image}`);
+  }
+
+  async run(spec: ComponentSpec, name: string, specHash: string): Promise<LiveWorkload> {
+    this.record(`run ${name} ${spec.image}`);
+    if (this.workloads.has(name)) throw new Error(`${name} exists`);
+    const live = liveWorkload(name, spec.image, !this.crashing.has(spec.image));
+    live.labels = { "io.pulumi-mcp.spec-hash": specHash };
+    this.workloads.set(name, live);
+    return { ...live };
+  }
+
+  async start(name: string): Promise<void> {
+    this.record(`start ${name}`);
+    Object.assign(this.get(name), { running: true, state: "running" });
+  }
+
+  async stop(name: string): Promise<void> {
+    this.record(`stop ${name}`);
+    const workload = this.workloads.get(name);
+    if (workload) Object.assign(workload, { running: false, state: "exited" });
+  }
+
+  async remove(names: readonly string[]): Promise<void> {
+    this.record(`remove ${names.join(" ")}`);
+    for (const name of names) this.workloads.delete(name);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.record(`rename ${from} ${to}`);
+    const workload = this.get(from);
+    if (this.workloads.has(to)) throw new Error(`${to} exists`);
+    this.workloads.delete(from);
+    this.workloads.set(to, { ...workload, name: to });
+  }
+
+  async setAside(name: string, to: string): Promise<void> {
+    this.record(`setAside ${name} ${to}`);
+    const workload = this.get(name);
+    this.workloads.delete(name);
+    this.workloads.set(to, { ...workload, name: to, running: false, state: "exited" });
+  }
+
+  async inspect(name: string): Promise<LiveWorkload | undefined> {
+    this.record(`inspect ${name}`);
+    const workload = this.workloads.get(name);
+    return workload && { ...workload };
+  }
+
+  async list(): Promise<LiveWorkload[]> {
+    return [...this.workloads.values()];
+  }
+
+  async logs(name: string): Promise<string> {
+    this.record(`logs ${name}`);
+    return `log of ${name}`;
+  }
+}
