@@ -1,5 +1,6 @@
 import type { LiveWorkload } from "../runtime/types";
 import { checkComponent } from "../spec/check-component";
+import type { CheckRules } from "../spec/check-unikernel";
 import type { ComponentSpec } from "../spec/component";
 import { withoutUndefined } from "./plain-struct";
 
@@ -33,8 +34,8 @@ export function inputsOnly(bag: Record<string, unknown>): Record<string, unknown
  * Reads a spec back from inputs or state; a bag that does not validate is a
  * bug or corrupt state. In a preview, unknown inputs stay unknown in the spec.
  */
-export function specFrom(bag: Record<string, unknown>, what: string): ComponentSpec {
-  const outcome = checkComponent(inputsOnly(bag));
+export function specFrom(bag: Record<string, unknown>, what: CheckRules): ComponentSpec {
+  const outcome = checkComponent(inputsOnly(bag), what);
   if (!outcome.ok) {
     throw new Error(
       `${what} is not a valid component: ${outcome.failures.map((f) => f.reason).join("; ")}`,

@@ -1,4 +1,5 @@
 import type { LiveWorkload } from "../runtime/types";
+import type { CheckRules } from "../spec/check-unikernel";
 import { checkService, type ServiceSpec } from "../spec/service";
 import { inputsOnly } from "./component-state";
 
@@ -29,9 +30,9 @@ export function statusOf(live: LiveWorkload): ComponentStatus {
 }
 
 /** Reads a service spec back from inputs or state. */
-export function serviceSpecFrom(bag: Record<string, unknown>, what: string): ServiceSpec {
+export function serviceSpecFrom(bag: Record<string, unknown>, what: CheckRules): ServiceSpec {
   const { status: _status, ...inputs } = inputsOnly(bag);
-  const outcome = checkService(inputs);
+  const outcome = checkService(inputs, what);
   if (!outcome.ok) {
     throw new Error(
       `${what} is not a valid service: ${outcome.failures.map((f) => f.reason).join("; ")}`,

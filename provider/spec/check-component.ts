@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { checkWithUnknowns } from "./check-known";
 import { normaliseSecretFiles, secretFileFailures } from "./check-secret-files";
-import { applyRuntimeRules } from "./check-unikernel";
+import { applyRuntimeRules, type CheckRules } from "./check-unikernel";
 import { type ComponentSpec, componentInputsSchema, ENV_KEY } from "./component";
 import { parseImageRef, unpinnedReason } from "./image-ref";
 import { LIMITS } from "./limits";
@@ -146,13 +146,15 @@ function domainFailures(parsed: z.output<typeof componentInputsSchema>): {
  * explicit one, or two orderings of ports, volumes and env, give equal specs.
  * Every failure names the field and shows the bad value (secrets redacted).
  */
-export function checkComponent(input: unknown): CheckOutcome {
+export function checkComponent(input: unknown, rules: CheckRules = "inputs"): CheckOutcome {
   if (input !== null && typeof input === "object" && containsUnknown(input))
-    return checkWithUnknowns(input as Record<string, unknown>, checkKnownComponent);
-  return checkKnownComponent(input);
+    return checkWithUnknowns(input as Record<string, unknown>, (known) =>
+      checkKnownComponent(known, rules),
+    );
+  return checkKnownComponent(input, rules);
 }
 
-function checkKnownComponent(input: unknown): CheckOutcome {
+function checkKnownComponent(input: unknown, rules: CheckRules): CheckOutcome {
   const parsed = componentInputsSchema.safeParse(input);
   if (!parsed.success) return { ok: false, failures: zodFailures(input, parsed.error) };
   const domain = domainFailures(parsed.data);
@@ -168,5 +170,5 @@ function checkKnownComponent(input: unknown): CheckOutcome {
   const secretFiles = normaliseSecretFiles(parsed.data.secretFiles);
   if (secretFiles) spec.secretFiles = secretFiles;
   else delete spec.secretFiles;
-  return applyRuntimeRules(spec);
+  return applyRuntimeRules(spec, rules);
 }

@@ -92,9 +92,16 @@ function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
  * RebootOnExit): a VM whose program exits 0 stays down. A VM's env goes
  * into ops' JSON config and may hold newlines; a container's may not.
  */
-export function applyRuntimeRules(spec: ComponentSpec): CheckOutcome {
+/**
+ * Which rules apply: "inputs" (a program's, in check) or "state" (read back from state, which
+ * an older release may have written under looser rules: refresh and destroy must still work).
+ */
+export type CheckRules = "inputs" | "state";
+
+export function applyRuntimeRules(spec: ComponentSpec, rules: CheckRules = "inputs"): CheckOutcome {
   if (spec.runtime !== "unikernel") {
-    const failures = containerEnvFailures(spec.env);
+    // Older releases carried newlines in container env; podman's env file cannot.
+    const failures = rules === "inputs" ? containerEnvFailures(spec.env) : [];
     for (const field of ["accel", "binary"] as const) {
       if (spec[field] !== undefined) {
         failures.push({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type CheckFailure, checkComponent } from "./check-component";
 import { checkWithUnknowns, type Path } from "./check-known";
+import type { CheckRules } from "./check-unikernel";
 import { type ComponentSpec, NAME } from "./component";
 import { LIMITS } from "./limits";
 import {
@@ -112,14 +113,15 @@ function renameProperty(failure: CheckFailure, where: string): CheckFailure {
  * Validates and normalises a service: each component through the component
  * rules, plus names unique within the service and no host port used twice.
  */
-export function checkService(input: unknown): ServiceCheckOutcome {
+export function checkService(input: unknown, rules: CheckRules = "inputs"): ServiceCheckOutcome {
   if (input !== null && typeof input === "object" && containsUnknown(input))
-    return checkWithUnknowns(input as Record<string, unknown>, checkKnownService, checkedPath, [
-      "components",
-      "componentEnv",
-      "componentSecretFiles",
-    ]);
-  return checkKnownService(input);
+    return checkWithUnknowns(
+      input as Record<string, unknown>,
+      (known) => checkKnownService(known, rules),
+      checkedPath,
+      ["components", "componentEnv", "componentSecretFiles"],
+    );
+  return checkKnownService(input, rules);
 }
 
 /**
@@ -141,7 +143,7 @@ function checkedPath(path: Path, input: Record<string, unknown>): Path | undefin
   return [first as string, name, ...path.slice(2)];
 }
 
-function checkKnownService(input: unknown): ServiceCheckOutcome {
+function checkKnownService(input: unknown, rules: CheckRules): ServiceCheckOutcome {
   const parsed = serviceInputsSchema.safeParse(input);
   if (!parsed.success) {
     return {
@@ -178,14 +180,10 @@ function checkKnownService(input: unknown): ServiceCheckOutcome {
 
   for (const entry of entries) {
     const { env: _inline, secretFiles: _inlineFiles, ...fields } = entry.fields;
-    const outcome = checkComponent({
-      ...fields,
-      env: entry.env,
-      secretFiles: entry.secretFiles,
-      node,
-      credentials,
-      service,
-    });
+    const outcome = checkComponent(
+      { ...fields, env: entry.env, secretFiles: entry.secretFiles, node, credentials, service },
+      rules,
+    );
     if (!outcome.ok) {
       for (const failure of outcome.failures) {
         const renamed = renameProperty(failure, entry.where);

@@ -173,7 +173,9 @@ describe("createWorkload", () => {
   it("refuses a container of that name made otherwise, and leaves it alone", async () => {
     const runtime = nodeRunningV1();
     const error = await failureOf(createWorkload(runtime, specAt(V1)));
-    expect(error.message).toMatch(/already exists on fake-node .* was not created from this spec/);
+    expect(error.message).toMatch(
+      /already exists on fake-node .* was not created from these inputs: set adopt: true/,
+    );
     expect(runtime.calls).toEqual([`pull ${V1}`, "inspect mcq-api"]);
   });
 

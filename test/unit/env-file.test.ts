@@ -164,6 +164,19 @@ describe("check refuses what an env-file cannot carry, naming the field", () => 
       expect(outcome.failures.map((f) => f.property)).toEqual(["components[0].env.CERT"]);
   });
 
+  it("state an older release wrote with a multi-line env still reads back (refresh, destroy)", () => {
+    const state = validInputs({ env: { CERT: "a\nb" } });
+    expect(checkComponent(state, "state").ok).toBe(true);
+    const service = {
+      node: validInputs().node,
+      credentials: validInputs().credentials,
+      name: "mcq",
+      components: [{ name: "api", image: "reg:5000/mcq:v1" }],
+      componentEnv: [{ CERT: "a\nb" }],
+    };
+    expect(checkService(service, "state").ok).toBe(true);
+  });
+
   it("a unikernel's env (ops' JSON config) may hold newlines", () => {
     expect(specWith({ CERT: "line 1\nline 2\n" }, "unikernel").env.CERT).toBe("line 1\nline 2\n");
   });
