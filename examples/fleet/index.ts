@@ -3,6 +3,8 @@ import * as mcp from "pulumi-mcp";
 
 const cfg = new pulumi.Config();
 const image = cfg.require("image");
+// Components are versioned one by one: the frontend's api may run another release than the rest.
+const apiImage = cfg.get("apiImage") || image;
 const prefix = cfg.get("prefix") ?? "";
 const basePort = cfg.getNumber("basePort") ?? 18130;
 const dataDir = cfg.get("dataDir") ?? "/srv";
@@ -33,7 +35,13 @@ const services = {
     name: `${prefix}frontend`,
     components: [
       { name: "web", image, ports: [port(0)], env: { ROLE: "frontend web" }, stopTimeout: 1 },
-      { name: "api", image, ports: [port(1)], env: { ROLE: "frontend api" }, stopTimeout: 1 },
+      {
+        name: "api",
+        image: apiImage,
+        ports: [port(1)],
+        env: { ROLE: "frontend api" },
+        stopTimeout: 1,
+      },
     ],
   }),
   metrics: new mcp.Service("metrics", {
