@@ -11,6 +11,7 @@ import type { ComponentSpec } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import type { CommandResult, Transport } from "../transport";
 import { CommandFailed, ensureSuccess } from "./command-error";
+import { failedOnlyForMissing } from "./only-missing";
 import { runPodman } from "./podman-retry";
 
 /**
@@ -31,12 +32,8 @@ const NO_SUCH_SECRET = /no such secret/i;
 export async function removeSecrets(transport: Transport, names: readonly string[]): Promise<void> {
   if (names.length === 0) return;
   const result = await runPodman(transport, podmanSecretsRemove(names));
-  if (result.exitCode === 0) return;
-  const unexplained = result.stderr
-    .split("\n")
-    .filter((line) => line.trim() !== "" && !NO_SUCH_SECRET.test(line));
-  if (unexplained.length > 0)
-    throw new CommandFailed(`podman secret rm ${names.join(" ")}`, result);
+  if (result.exitCode === 0 || failedOnlyForMissing(result.stderr, NO_SUCH_SECRET)) return;
+  throw new CommandFailed(`podman secret rm ${names.join(" ")}`, result);
 }
 
 /**

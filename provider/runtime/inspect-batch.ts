@@ -2,6 +2,7 @@ import { podmanInspect } from "../commands/podman";
 import type { Transport } from "../transport";
 import { CommandFailed } from "./command-error";
 import { nodeBatcher } from "./node-batch";
+import { failedOnlyForMissing } from "./only-missing";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
 import type { LiveWorkload } from "./types";
@@ -17,13 +18,8 @@ async function inspectAll(
   const stdout = result.stdout.trim();
   for (const live of stdout.startsWith("[") ? parsePodmanInspect(stdout) : [])
     found.set(live.name, live);
-  if (result.exitCode !== 0) {
-    const unexplained = result.stderr
-      .split("\n")
-      .filter((line) => line.trim() !== "" && !/no such (container|object)/i.test(line));
-    if (unexplained.length > 0)
-      throw new CommandFailed(`podman container inspect ${names.join(" ")}`, result);
-  }
+  if (result.exitCode !== 0 && !failedOnlyForMissing(result.stderr, /no such (container|object)/i))
+    throw new CommandFailed(`podman container inspect ${names.join(" ")}`, result);
   return found;
 }
 

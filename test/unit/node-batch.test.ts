@@ -73,6 +73,25 @@ describe("nodeBatcher", () => {
     expect(sizes).toEqual([100, 30]);
   });
 
+  it("requests arriving while a flush runs wait for it and then go out together", async () => {
+    const flushes: string[][] = [];
+    let finishFirst: () => void = () => undefined;
+    const batch = nodeBatcher(async (_t, _scope, names) => {
+      flushes.push(names);
+      if (flushes.length === 1) await new Promise<void>((done) => (finishFirst = done));
+    });
+    const node = new FakeTransport(label());
+    const first = batch(node, "", "a");
+    await new Promise((done) => setTimeout(done, 40)); // "a" went out and is still running
+    const late = [batch(node, "", "b"), batch(node, "", "c")];
+    await new Promise((done) => setTimeout(done, 40)); // well past the window
+    const laterStill = batch(node, "", "d");
+    expect(flushes).toEqual([["a"]]);
+    finishFirst();
+    await Promise.all([first, ...late, laterStill]);
+    expect(flushes).toEqual([["a"], ["b", "c", "d"]]);
+  });
+
   it("a request after a flush went out starts a new batch", async () => {
     const flushes: string[][] = [];
     const batch = nodeBatcher(async (_t, _scope, names) => {
@@ -109,6 +128,19 @@ describe("inspectBatched", () => {
     const [a, b, c] = await Promise.all(["a", "b", "c"].map((name) => inspectBatched(node, name)));
     expect(node.commands).toEqual(["podman container inspect -- a b c"]);
     expect([a?.name, a?.version, b, c?.running]).toEqual(["a", "v1", undefined, true]);
+  });
+
+  it("lines a login shell's rc file prints on stderr are not podman's: a missing one is still just missing", async () => {
+    const noisy = (argv: readonly string[]) => {
+      const answer = podmanWith(["a"])(argv);
+      return {
+        ...answer,
+        stderr: `rm: cannot remove '/root/.pyenv/shims/tmp.x': No such file\n${answer.stderr}`,
+      };
+    };
+    const node = new FakeTransport(label(), noisy);
+    const [a, b] = await Promise.all(["a", "b"].map((name) => inspectBatched(node, name)));
+    expect([a?.name, b]).toEqual(["a", undefined]);
   });
 
   it("a failure other than a missing container reaches every caller", async () => {
