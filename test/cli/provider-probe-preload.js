@@ -4,6 +4,8 @@
 //   connect <host>:<port>     every outgoing TCP connect (one to anything but loopback is refused
 //                             at once: no DNS lookup, no packet)
 //   handshake <host>:<port>   every SSH handshake ssh2 completes (jumped nodes too)
+//   exec <host>:<port> <cmd>  every command run on an exec channel (env values are never on a
+//                             command line, so none is written here)
 // so a test can prove which nodes a run contacted and how many SSH connections it made, whatever
 // way the CLI ends the process. Not something Pulumi does.
 
@@ -50,10 +52,16 @@ if (log && isProvider) {
   try {
     const { Client } = createRequire(path.join(process.cwd(), "package.json"))("ssh2");
     const clientConnect = Client.prototype.connect;
+    const clientExec = Client.prototype.exec;
     Client.prototype.connect = function countedConnect(config) {
       const where = `${config?.host ?? "?"}:${config?.port ?? 22}`;
+      this.pulumiMcpProbeWhere = where;
       this.once("ready", () => write(`handshake ${where}`));
       return clientConnect.call(this, config);
+    };
+    Client.prototype.exec = function loggedExec(command, ...rest) {
+      write(`exec ${this.pulumiMcpProbeWhere ?? "?"} ${String(command).replace(/\n/g, "\\n")}`);
+      return clientExec.call(this, command, ...rest);
     };
   } catch (error) {
     write(`probe-error cannot load ssh2 from ${process.cwd()}: ${error.message}`);

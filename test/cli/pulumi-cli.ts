@@ -56,6 +56,8 @@ export interface CliRun extends RunResult {
   handshakes: number;
   /** `host:port` of every TCP connect the provider process attempted. */
   connects: string[];
+  /** Every command the provider process ran over SSH, as `host:port command`. */
+  execs: string[];
 }
 
 export interface CliStackOptions {
@@ -216,6 +218,7 @@ export class CliStack {
       steps: stepsOf(result.events),
       handshakes: probe.filter((line) => line.startsWith("handshake ")).length,
       connects: probe.filter((l) => l.startsWith("connect ")).map((l) => l.slice(8)),
+      execs: probe.filter((l) => l.startsWith("exec ")).map((l) => l.slice(5)),
     };
     this.options.onRun?.(
       `pulumi ${operation} (${this.stack}) ${run.ok ? "succeeded" : `failed: ${run.error}`}\n${run.stdout}\n${run.stderr}\n${child.stderr}`,

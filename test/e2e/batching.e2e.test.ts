@@ -1,0 +1,114 @@
+// End to end through the REAL Pulumi CLI (test/cli), at its own default parallelism: 40 container
+// components on one node (bench/program). What README promises about round trips, measured from
+// the provider process itself (every SSH handshake and exec channel, test/cli's probe):
+// one SSH connection per node per run; the engine runs at most `--parallel` steps at once (8 unless
+// told), and a refresh or destroy sends one `podman inspect` / `podman rm` per wave of them; with
+// `--parallel 40`, a refresh of all 40 is at most two `podman inspect` and a destroy one `podman rm`.
+
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliRun, CliStack } from "../cli/pulumi-cli";
+import { loadTestNodes } from "../integration/test-nodes";
+import { leftOver, prepareExampleStack, removeContainers } from "./example-stack";
+
+const nodes = loadTestNodes();
+const COUNT = 40;
+const PORT_BASE = 18800; // 18800-18839
+const SERVICE = "e2ebatcha";
+const CONTAINERS = Array.from(
+  { length: COUNT },
+  (_, i) => `${SERVICE}-c${String(i).padStart(2, "0")}`,
+);
+
+let stack: CliStack;
+
+/** The podman subcommands the run sent, e.g. "inspect", "rm" (wrappers and flags skipped). */
+function podmanCalls(run: CliRun, subcommand: string): string[] {
+  return run.execs.filter((line) =>
+    new RegExp(`\\bpodman\\b[^|;&]*?\\s'?${subcommand}'?\\s`).test(line),
+  );
+}
+
+beforeAll(() => {
+  removeContainers(CONTAINERS);
+  stack = prepareExampleStack({
+    example: "bench/program",
+    name: "e2e-batching",
+    stack: "e2e",
+    config: {
+      nodes: JSON.stringify([
+        {
+          host: nodes.node.host,
+          port: nodes.node.port,
+          user: nodes.node.user,
+          hostKey: nodes.node.hostKeyFingerprint,
+          portBase: PORT_BASE,
+        },
+      ]),
+      count: COUNT,
+      image: nodes.images.v1,
+      servicePrefix: "e2ebatch",
+      minUptime: 0,
+      stopTimeout: 1,
+      sshKey: { secret: readFileSync(nodes.node.privateKeyPath, "utf8") },
+    },
+    timeoutMs: 400_000,
+  });
+});
+
+afterAll(() => removeContainers(CONTAINERS));
+
+/** `--parallel` the CLI uses when not told (`pulumi up --help`: "(default 8)"). */
+const CLI_DEFAULT_PARALLEL = 8;
+
+describe(`${COUNT} components on one node through the real pulumi CLI`, () => {
+  it("up creates them all over one SSH connection", async () => {
+    const run = await stack.run("up");
+    expect(run.ok).toBe(true);
+    expect(run.stdout).toContain(`+ ${COUNT + 1} created`);
+    expect(run.handshakes).toBe(1);
+    console.info(`up of ${COUNT}: ${run.execs.length} exec channels, ${run.durationMs} ms`);
+  });
+
+  it(`refresh at the CLI's default --parallel ${CLI_DEFAULT_PARALLEL}: one podman inspect per wave of steps, one connection`, async () => {
+    const run = await stack.run("refresh", { expectNoChanges: true });
+    expect(run.ok).toBe(true);
+    expect(run.handshakes).toBe(1);
+    const inspects = podmanCalls(run, "inspect");
+    expect(inspects.length).toBeGreaterThanOrEqual(Math.ceil(COUNT / CLI_DEFAULT_PARALLEL));
+    expect(inspects.length).toBeLessThanOrEqual(2 * Math.ceil(COUNT / CLI_DEFAULT_PARALLEL));
+    console.info(`refresh of ${COUNT}: ${inspects.length} podman inspect, ${run.durationMs} ms`);
+  });
+
+  it(`refresh with --parallel ${COUNT}: at most two podman inspect commands`, async () => {
+    const run = await stack.run("refresh", { expectNoChanges: true, parallel: COUNT });
+    expect(run.ok).toBe(true);
+    expect(run.handshakes).toBe(1);
+    const inspects = podmanCalls(run, "inspect");
+    expect(inspects.length).toBeGreaterThanOrEqual(1);
+    expect(inspects.length).toBeLessThanOrEqual(2);
+    console.info(
+      `refresh --parallel ${COUNT}: ${inspects.length} podman inspect, ${run.durationMs} ms`,
+    );
+  });
+
+  it(`destroy at the default --parallel: one podman rm per wave of steps`, async () => {
+    const run = await stack.run("destroy");
+    expect(run.ok).toBe(true);
+    expect(run.handshakes).toBe(1);
+    const removals = podmanCalls(run, "rm");
+    expect(removals.length).toBeLessThanOrEqual(2 * Math.ceil(COUNT / CLI_DEFAULT_PARALLEL));
+    expect(leftOver(CONTAINERS)).toEqual([]);
+    console.info(`destroy of ${COUNT}: ${removals.length} podman rm, ${run.durationMs} ms`);
+  });
+
+  it(`destroy with --parallel ${COUNT}: one podman rm for all of them`, async () => {
+    expect((await stack.run("up")).ok).toBe(true);
+    const run = await stack.run("destroy", { parallel: COUNT });
+    expect(run.ok).toBe(true);
+    expect(run.handshakes).toBe(1);
+    expect(podmanCalls(run, "rm")).toHaveLength(1);
+    expect(leftOver(CONTAINERS)).toEqual([]);
+    console.info(`destroy --parallel ${COUNT}: ${run.durationMs} ms`);
+  });
+});
