@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, planChange } from "../diff/component-diff";
+import { nextRevisions, tracked } from "../diff/revisions";
 import { runtimeFor } from "../runtime";
 import { applyChange, touchesNode } from "../runtime/apply-change";
 import { createWorkload, removeWorkload } from "../runtime/deploy";
@@ -32,11 +33,17 @@ async function about<T>(spec: ComponentSpec, action: string, work: () => Promise
  * package is installed: state then holds no copy of our code.
  */
 const componentProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
+  async check(olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
     // In a preview, unknown values stay unknown; everything known is checked and normalised.
     const outcome = checkComponent(inputsOnly(news));
     if (!outcome.ok) return { inputs: news, failures: outcome.failures };
-    return { inputs: { ...outcome.spec } };
+    const { revisions: _given, ...spec } = outcome.spec;
+    const revisions = nextRevisions(
+      tracked({ env: olds.env, secretFiles: olds.secretFiles }),
+      olds.revisions,
+      tracked({ env: spec.env, secretFiles: spec.secretFiles }),
+    );
+    return { inputs: { ...spec, ...(revisions ? { revisions } : {}) } };
   },
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { planChange } from "../diff/component-diff";
+import { nextRevisions, perComponent, tracked } from "../diff/revisions";
 import { diffService, type ServiceDiff } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
 import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
@@ -241,11 +242,17 @@ async function deleteService(props: Bag): Promise<void> {
 
 /** The dynamic provider behind `mcp.Service`; the module's whole export, as for Component. */
 const serviceProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
+  async check(olds: Bag, news: Bag): Promise<pulumi.dynamic.CheckResult> {
     // In a preview, unknown values stay unknown; everything known is checked and normalised.
     const outcome = checkService(inputsOnly(news));
     if (!outcome.ok) return { inputs: news, failures: outcome.failures };
-    return { inputs: withoutUndefined({ ...outcome.spec }) };
+    const { revisions: _given, ...spec } = outcome.spec;
+    const revisions = nextRevisions(
+      tracked(perComponent(olds.componentEnv, olds.componentSecretFiles)),
+      olds.revisions,
+      tracked(perComponent(spec.componentEnv, spec.componentSecretFiles)),
+    );
+    return { inputs: withoutUndefined({ ...spec, ...(revisions ? { revisions } : {}) }) };
   },
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {

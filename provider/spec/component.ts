@@ -69,6 +69,7 @@ export const componentInputsSchema = z.strictObject({
   credentials: nodeCredentialsSchema.optional(),
   service: nameField,
   adopt: z.boolean().optional(),
+  revisions: z.record(z.string(), z.int().min(1)).optional(),
   ...componentFieldsShape,
 });
 
@@ -83,6 +84,8 @@ export interface ComponentSpec {
    * State only: never part of a diff.
    */
   adopt?: boolean;
+  /** What a preview shows of a changed env value or secret file (diff/revisions.ts); state only. */
+  revisions?: Record<string, number>;
   name: string;
   image: string;
   runtime: (typeof RUNTIMES)[number];

@@ -17,7 +17,7 @@ import { containsUnknown, isUnknown, UNKNOWN } from "./unknown";
 /** One component of a service as stored: its fields without node, service, env and secret files. */
 export type ServiceComponent = Omit<
   ComponentSpec,
-  "node" | "credentials" | "service" | "env" | "secretFiles"
+  "node" | "credentials" | "service" | "env" | "secretFiles" | "revisions"
 >;
 
 /** A service after check: components and their env keyed by component name. */
@@ -28,6 +28,8 @@ export interface ServiceSpec {
   active: boolean;
   /** Take over running workloads of these names at create (see ComponentSpec.adopt). */
   adopt?: boolean;
+  /** As ComponentSpec.revisions, keys prefixed with the component name; state only. */
+  revisions?: Record<string, number>;
   components: Record<string, ServiceComponent>;
   /** Each component's env, apart from the rest so that it alone is a secret. */
   componentEnv: Record<string, Record<string, string>>;
@@ -53,6 +55,7 @@ export const serviceInputsSchema = z.strictObject({
     .regex(NAME, "must start with a letter or digit and hold only letters, digits, _ . and -"),
   active: z.boolean().default(true),
   adopt: z.boolean().optional(),
+  revisions: z.record(z.string(), z.int().min(1)).optional(),
   components: componentList,
   componentEnv: envList.default([]),
   componentSecretFiles: envList.default([]),
@@ -154,7 +157,7 @@ function checkKnownService(input: unknown, rules: CheckRules): ServiceCheckOutco
       }),
     };
   }
-  const { node, credentials, name: service, active, adopt } = parsed.data;
+  const { node, credentials, name: service, active, adopt, revisions } = parsed.data;
   const failures: CheckFailure[] = [];
   const seen = new Set<string>();
   const spec: ServiceSpec = {
@@ -163,6 +166,7 @@ function checkKnownService(input: unknown, rules: CheckRules): ServiceCheckOutco
     name: service,
     active,
     ...(adopt !== undefined ? { adopt } : {}),
+    ...(revisions !== undefined ? { revisions } : {}),
     components: {},
     componentEnv: {},
     componentSecretFiles: {},

@@ -1,0 +1,68 @@
+import { containsUnknown, isUnknown } from "../spec/unknown";
+
+/**
+ * A number per env value and secret file that goes up by one whenever that
+ * value changes, kept in the inputs. Why: a secret value shows as `[secret]`
+ * on both sides of `pulumi preview --diff`, and a dynamic provider cannot
+ * send the engine a detailed diff, so a reviewer would see "update" with no
+ * field marked. The revision is what the preview can show
+ * (`~ revisions: { ~ env.TOKEN: 1 => 2 }`) without a hint of the value.
+ */
+export type Revisions = Record<string, number>;
+
+type Values = Record<string, unknown>;
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/**
+ * `{ env: { A: "x" }, secretFiles: { f: "y" } }` → `{ "env.A": "x", "secretFiles.f": "y" }`;
+ * undefined while a whole group is unknown (a preview: its keys are not known yet).
+ */
+export function tracked(groups: Record<string, unknown>): Values | undefined {
+  const values: Values = {};
+  for (const [group, entries] of Object.entries(groups)) {
+    if (isUnknown(entries)) return undefined;
+    for (const [key, value] of Object.entries(asRecord(entries))) values[`${group}.${key}`] = value;
+  }
+  return values;
+}
+
+/** A service's groups, one per component and kind: `api.env`, `api.secretFiles`. */
+export function perComponent(env: unknown, secretFiles: unknown): Record<string, unknown> {
+  if (isUnknown(env) || isUnknown(secretFiles)) return { all: env };
+  const groups: Record<string, unknown> = {};
+  for (const [name, values] of Object.entries(asRecord(env))) groups[`${name}.env`] = values;
+  for (const [name, files] of Object.entries(asRecord(secretFiles)))
+    groups[`${name}.secretFiles`] = files;
+  return groups;
+}
+
+/**
+ * The revisions after a check: unchanged for a value equal to the one before,
+ * one more for a changed or unknown one, 1 for a new one. Undefined when
+ * nothing is tracked (so a component without env or secret files has none).
+ */
+export function nextRevisions(
+  before: Values | undefined,
+  revisionsBefore: unknown,
+  now: Values | undefined,
+): Revisions | undefined {
+  const previous = asRecord(revisionsBefore);
+  // Not known yet: keep what state has until `up` knows.
+  if (now === undefined)
+    return Object.keys(previous).length > 0 ? (previous as Revisions) : undefined;
+  const keys = Object.keys(now).sort();
+  if (keys.length === 0) return undefined;
+  const revisions: Revisions = {};
+  for (const key of keys) {
+    const last = previous[key];
+    const revision = typeof last === "number" && Number.isInteger(last) && last > 0 ? last : 0;
+    const same = revision > 0 && !containsUnknown(now[key]) && before?.[key] === now[key];
+    revisions[key] = same ? revision : revision + 1;
+  }
+  return revisions;
+}
