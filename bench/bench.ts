@@ -441,6 +441,7 @@ async function main(): Promise<void> {
   };
 
   try {
+    for (const c of contenders) await c.warmUp?.();
     for (let rep = 1; rep <= args.n; rep++) {
       for (const c of contenders) {
         if (c.name === "ansible" && rep > args.ansibleN) continue;
@@ -600,6 +601,7 @@ async function main(): Promise<void> {
       "CLI op",
       "other pulumi commands",
       "provider up",
+      "1st call",
       "provider calls (check/diff)",
     ],
     mcpNames.flatMap((c) =>
@@ -617,6 +619,9 @@ async function main(): Promise<void> {
             `${at((s) => (operationCommand(s)?.t0 ?? Number.NaN) - s.t0)}→${at((s) => (operationCommand(s)?.t1 ?? Number.NaN) - s.t0)}`,
             at((s) => (s.program ? otherCommands(s) : undefined)),
             at((s) => s.trace && s.trace.origin - s.t0),
+            at((s) =>
+              s.trace?.ops.length ? Math.min(...s.trace.ops.map((o) => o.t0)) - s.t0 : undefined,
+            ),
             String(median(ss.map((s) => s.trace?.ops.length ?? 0))),
           ],
         ];
@@ -660,7 +665,8 @@ async function main(): Promise<void> {
     detail,
     "",
     "No-change runs (no SSH connection allowed): SSH connects = TCP connects to the node from the provider process (test/cli's probe);",
-    "other pulumi commands = seconds in the Automation API's other `pulumi` commands (version, stack select, stack output, stack history).",
+    "other pulumi commands = seconds in the Automation API's other `pulumi` commands (version, stack select, stack output, stack history);",
+    "provider up / 1st call = the dynamic-provider process started / the first check reached it, from run start (the empty program starts none).",
     idle,
     "",
     "Unikernel component, medians (s): from the start of `up` to the first HTTP 200 through its forwarded port, by phase. The image is",

@@ -58,6 +58,8 @@ export interface Contender {
   name: string;
   /** Forget any state left from an earlier repetition (the nodes are cleaned separately). */
   reset?(): void;
+  /** Once before the first repetition, untimed. */
+  warmUp?(): Promise<void>;
   run(scenario: Scenario, image: string, rep: number): Promise<Sample>;
 }
 
@@ -470,19 +472,29 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
     }
   }
 
+  const flags = options.parallel === undefined ? {} : { parallel: options.parallel };
+  /** The empty stack, configured, after its first `up` (which creates its Stack resource). */
+  async function emptyReady(image: string): Promise<void> {
+    const fresh = !configured.has(empty);
+    configure(empty, config(image, 0));
+    if (!fresh) return;
+    const first = await empty.run("up", flags);
+    if (!first.ok)
+      throw new Error(`${options.name}: the empty program's first up failed: ${first.error}`);
+  }
+
   return {
     name: options.name,
     reset() {
-      configured.clear();
+      configured.delete(main);
     },
+    // The first run of the CLI, node and the SDK from a cold file cache is not what is measured.
+    warmUp: () => emptyReady(setup.images.v1),
     async run(scenario, image, rep) {
       const isEmpty = scenario === "empty";
       const stack = isEmpty ? empty : main;
-      const fresh = !configured.has(stack);
-      configure(stack, config(image, isEmpty ? 0 : (options.count ?? setup.count)));
-      const flags = options.parallel === undefined ? {} : { parallel: options.parallel };
-      // The empty stack's first `up` creates its Stack resource: not what is measured.
-      if (isEmpty && fresh) await stack.run("up", flags);
+      if (isEmpty) await emptyReady(image);
+      else configure(stack, config(image, options.count ?? setup.count));
       const t0 = Date.now();
       const result = await stack.run(OPERATION[scenario], flags);
       const t1 = Date.now();
