@@ -645,7 +645,7 @@ async function main(): Promise<void> {
     "",
     "Median wall time per scenario (s) and its ratio to the floor; SSH handshakes (hs) and exec channels/sessions (ch) per node a/b, medians.",
     "pulumi-mcp's wall time is test/cli's whole run: node starting run-program.ts (where the program runs), the Automation API's `pulumi version`",
-    "and `stack select`, the operation, then its `stack output` ×4 and `stack history`; CLI op = the `pulumi up|preview|refresh|destroy` command alone.",
+    "and `stack select`, the operation, then `stack output` and `stack history` (up: ×4 and ×1); CLI op = the `pulumi up|preview|refresh|destroy` command alone.",
     mainTable,
     "-: not run. The default-minUptime variant runs deploy, bump and destroy only (nothing else starts a container); the preview, the",
     "empty-program run and refresh run for the first pulumi-mcp variant only; the empty program's ×floor is against the floor's no-change re-run.",
