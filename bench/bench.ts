@@ -2,20 +2,24 @@
 // every contender N times, interleaved per repetition, checks what runs on the nodes after each
 // step, prints the tables and writes the raw samples as JSON.
 //
-//   npx ts-node --transpile-only bench/bench.ts --src DIR --program DIR --node-b-port P \
-//     [--n 3] [--count 20] [--contenders floor,mcp0,mcp,ansible] [--no-ops] [--seq-destroy]
+//   npx ts-node --transpile-only bench/bench.ts --src DIR --program DIR --env ENV.json \
+//     --node LABEL,PORT,KNOWN_HOSTS,FINGERPRINT … [--n 3] [--count 20] \
+//     [--contenders floor,mcp0,mcp,ansible] [--parallel P] [--no-ops] [--no-unikernel]
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import {
   ansibleContender,
   type BenchNode,
   type Contender,
+  cliModuleVersion,
+  cliParallelDefault,
   containerNames,
   type ExecEvent,
   floorContender,
   mcpContender,
+  NO_SSH,
   type NodeCounts,
   type Sample,
   type Scenario,
@@ -37,9 +41,11 @@ interface Args {
   count: number;
   contenders: string[];
   ops: boolean;
-  seqDestroy: boolean;
-  transpileOnly: boolean;
   unikernel: boolean;
+  /** The CLI's --parallel; its own default when undefined. */
+  parallel?: number;
+  /** The test fixture's env.json (test/fixtures/nodes.sh). */
+  env: string;
   /** Sessions at once per node for the floor and pulumi-mcp (maxSessions). */
   sessions: number;
   /** label, port, known_hosts file, host key fingerprint */
@@ -66,9 +72,9 @@ function parseArgs(argv: string[]): Args {
     count: Number(get("count") ?? 20),
     contenders: (get("contenders") ?? "floor,mcp0,mcp,ansible").split(","),
     ops: !argv.includes("--no-ops"),
-    seqDestroy: argv.includes("--seq-destroy"),
-    transpileOnly: argv.includes("--transpile-only"),
     unikernel: !argv.includes("--no-unikernel"),
+    parallel: get("parallel") === undefined ? undefined : Number(get("parallel")),
+    env: need("env"),
     sessions: Number(get("sessions") ?? 20),
     nodes: argv
       .flatMap((a, i) => (a === "--node" ? [argv[i + 1] ?? ""] : []))
@@ -157,13 +163,10 @@ const SCENARIO_LABEL: Record<Scenario, string> = {
   deploy: "initial deploy",
   preview: "no-change preview",
   nochange: "no-change re-run",
-  "nochange-transpile": "no-change re-run, program transpile-only",
-  empty: "run of a program declaring nothing",
+  empty: "no-change up of a program declaring nothing",
   bump: "version bump v1→v2",
   refresh: "refresh",
-  "refresh-seq": "refresh (engine, one at a time)",
   destroy: "destroy",
-  "destroy-seq": "destroy (engine, one at a time)",
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -174,9 +177,12 @@ interface Breakdown {
   wall: number;
   /** Run start -> first create/update/read/delete call reaches the provider. */
   toFirstOp: number;
-  /** Program process spawned/exited, relative to run start (up/preview only). */
+  /** test/cli/run-program.ts (the program's process) started/exited, relative to run start. */
   programUp?: number;
   programExit?: number;
+  /** The CLI command of the operation itself (`pulumi up` …) spawned/exited, from run start. */
+  cliUp?: number;
+  cliExit?: number;
   /** The provider process started; the first check/diff reached it (from run start). */
   providerUp: number;
   firstCall: number;
@@ -195,6 +201,21 @@ interface Breakdown {
    * between readiness polls, JS). */
   perOp: Record<string, number>;
   execsPerOp: Record<string, number>;
+}
+
+const OPERATIONS = ["preview", "up", "refresh", "destroy"];
+
+/** The `pulumi preview|up|refresh|destroy` command among those the Automation API ran. */
+function operationCommand(sample: Sample): { t0: number; t1?: number } | undefined {
+  return sample.program?.commands.find((c) => OPERATIONS.includes(c.args));
+}
+
+/** Seconds of the run spent in `pulumi` commands other than the operation (version, stack…). */
+function otherCommands(sample: Sample): number {
+  const op = operationCommand(sample);
+  return (sample.program?.commands ?? [])
+    .filter((c) => c !== op && c.t1 !== undefined)
+    .reduce((sum, c) => sum + ((c.t1 as number) - c.t0), 0);
 }
 
 function breakdown(sample: Sample): Breakdown | undefined {
@@ -242,11 +263,14 @@ function breakdown(sample: Sample): Breakdown | undefined {
   const locks = trace.execs
     .filter((e) => e.kind === "lock" && e.first)
     .map((e) => (e.first as number) - e.t0);
+  const cli = operationCommand(sample);
   return {
     wall: sample.ms,
     toFirstOp: work.length ? firstOp - sample.t0 : Number.NaN,
     programUp: sample.program ? sample.program.origin - sample.t0 : undefined,
     programExit: sample.program ? sample.program.exit - sample.t0 : undefined,
+    cliUp: cli ? cli.t0 - sample.t0 : undefined,
+    cliExit: cli?.t1 ? cli.t1 - sample.t0 : undefined,
     providerUp: trace.origin - sample.t0,
     firstCall: trace.ops.length ? Math.min(...trace.ops.map((o) => o.t0)) - sample.t0 : Number.NaN,
     opsSpan: work.length ? lastOp - firstOp : 0,
@@ -290,6 +314,7 @@ function breakdownTable(samples: Sample[], contenders: string[], scenarios: Scen
         bs[0]?.programUp === undefined
           ? "-"
           : `${m((b) => b.programUp)}→${m((b) => b.programExit)}`,
+        bs[0]?.cliUp === undefined ? "-" : `${m((b) => b.cliUp)}→${m((b) => b.cliExit)}`,
         m((b) => b.providerUp),
         m((b) => b.firstCall),
         m((b) => b.toFirstOp),
@@ -306,7 +331,8 @@ function breakdownTable(samples: Sample[], contenders: string[], scenarios: Scen
     [
       "run",
       "wall",
-      "program",
+      "runner",
+      "CLI op",
       "provider",
       "1st call",
       "1st op",
@@ -327,8 +353,7 @@ function breakdownTable(samples: Sample[], contenders: string[], scenarios: Scen
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const repo = path.resolve(__dirname, "..");
-  const env = JSON.parse(readFileSync(path.join(repo, ".test-nodes", "env.json"), "utf8"));
+  const env = JSON.parse(readFileSync(args.env, "utf8"));
   podmanEnv = { ...process.env, ...env.podmanEnv };
   mkdirSync(args.work, { recursive: true });
   if (args.nodes.length === 0) throw new Error("no --node given");
@@ -359,31 +384,24 @@ async function main(): Promise<void> {
   for (const image of [setup.images.v1, setup.images.v2]) podman(["pull", "--quiet", image]);
   removeAll(setup);
 
-  const project = "mcp-bench";
-  const stateDir = path.join(args.work, "state");
-  rmSync(stateDir, { recursive: true, force: true });
-  mkdirSync(stateDir, { recursive: true });
+  // Every pulumi-mcp contender is a stack of its own in the one prepared program directory.
+  const mcpBase = { src: args.src, programDir: args.program, parallel: args.parallel };
+  const cliVersion = cliModuleVersion(args.src);
+  const parallel =
+    args.parallel === undefined
+      ? `the CLI's default, ${cliParallelDefault(args.src)} here (4 × GOMAXPROCS, or $PULUMI_PARALLEL)`
+      : `${args.parallel} (--parallel)`;
   const all: Record<string, () => Contender> = {
     floor: () => floorContender(setup),
     mcp0: () =>
       mcpContender(setup, {
+        ...mcpBase,
         name: "pulumi-mcp minUptime=0",
-        src: args.src,
-        programDir: args.program,
-        project,
-        stateFile: path.join(stateDir, "mcp0.json"),
+        stack: "mcp0",
         minUptime: 0,
-        transpileOnly: args.transpileOnly,
       }),
     mcp: () =>
-      mcpContender(setup, {
-        name: "pulumi-mcp (default minUptime=2)",
-        src: args.src,
-        programDir: args.program,
-        project,
-        stateFile: path.join(stateDir, "mcp.json"),
-        transpileOnly: args.transpileOnly,
-      }),
+      mcpContender(setup, { ...mcpBase, name: "pulumi-mcp (default minUptime=2)", stack: "mcp" }),
     ansible: () => ansibleContender(setup),
   };
   const contenders = args.contenders.map((c) => {
@@ -423,6 +441,7 @@ async function main(): Promise<void> {
   };
 
   try {
+    for (const c of contenders) await c.warmUp?.();
     for (let rep = 1; rep <= args.n; rep++) {
       for (const c of contenders) {
         if (c.name === "ansible" && rep > args.ansibleN) continue;
@@ -436,17 +455,10 @@ async function main(): Promise<void> {
         await step(c, "deploy", v1, rep, v1);
         if (firstMcp) await step(c, "preview", v1, rep);
         if (!isMcp || firstMcp) await step(c, "nochange", v1, rep, v1);
-        if (firstMcp) await step(c, "nochange-transpile", v1, rep, v1);
         if (firstMcp) await step(c, "empty", v1, rep, v1);
         await step(c, "bump", v2, rep, v2);
         if (!isMcp || firstMcp) await step(c, "refresh", v2, rep, v2);
-        if (firstMcp) await step(c, "refresh-seq", v2, rep, v2);
         await step(c, "destroy", v2, rep, null);
-        if (isMcp && args.seqDestroy && rep === 1) {
-          // The test engine's own destroy (one Delete at a time), once: needs a stack to delete.
-          await c.run("deploy", v1, 0);
-          await step(c, "destroy-seq", v1, rep, null);
-        }
       }
     }
   } finally {
@@ -458,11 +470,9 @@ async function main(): Promise<void> {
   if (args.ops) {
     for (const minUptime of [0, undefined]) {
       const c = mcpContender(setup, {
+        ...mcpBase,
         name: `one component, minUptime=${minUptime ?? "2 (default)"}`,
-        src: args.src,
-        programDir: args.program,
-        project,
-        stateFile: path.join(stateDir, `ops-${minUptime ?? "default"}.json`),
+        stack: `ops-${minUptime ?? "default"}`,
         count: 1,
         nodes: [nodes[0] as BenchNode],
         minUptime,
@@ -471,8 +481,8 @@ async function main(): Promise<void> {
       try {
         opSamples.push(await c.run("deploy", setup.images.v1, 1));
         opSamples.push(await c.run("bump", setup.images.v2, 1));
-        opSamples.push(await c.run("refresh-seq", setup.images.v2, 1));
-        opSamples.push(await c.run("destroy-seq", setup.images.v2, 1));
+        opSamples.push(await c.run("refresh", setup.images.v2, 1));
+        opSamples.push(await c.run("destroy", setup.images.v2, 1));
       } finally {
         removeAll(setup);
       }
@@ -481,7 +491,7 @@ async function main(): Promise<void> {
   // A unikernel component: up → first HTTP 200, by phase; then a redeploy of the same digest.
   let unikernelSamples: UnikernelSample[] = [];
   let unikernelNote = "not run (--no-unikernel)";
-  const unikernelFile = path.join(repo, ".test-nodes", "unikernel.json");
+  const unikernelFile = path.join(path.dirname(args.env), "unikernel.json");
   if (args.unikernel && !existsSync(unikernelFile)) {
     unikernelNote = `not run: no ${unikernelFile} (bash test/fixtures/unikernel/setup.sh up)`;
   } else if (args.unikernel) {
@@ -489,10 +499,7 @@ async function main(): Promise<void> {
     const node = nodes[0] as BenchNode;
     const nodeHome = path.join(args.work, `node-${node.label}`, "home");
     unikernelSamples = await unikernelTiming(setup, node, fixture, {
-      src: args.src,
-      programDir: args.program,
-      project,
-      stateDir,
+      ...mcpBase,
       n: args.n,
       nodeHome: existsSync(nodeHome) ? nodeHome : undefined,
     });
@@ -508,24 +515,16 @@ async function main(): Promise<void> {
     "deploy",
     "preview",
     "nochange",
-    "nochange-transpile",
     "empty",
     "bump",
     "refresh",
-    "refresh-seq",
     "destroy",
   ];
-  if (args.seqDestroy) scenarios.push("destroy-seq");
   const of = (c: string, sc: Scenario) =>
     samples.filter((s) => s.contender === c && s.scenario === sc);
   const rows: string[][] = [];
   for (const sc of scenarios) {
-    const floorOf: Partial<Record<Scenario, Scenario>> = {
-      "refresh-seq": "refresh",
-      "destroy-seq": "destroy",
-      "nochange-transpile": "nochange",
-      empty: "nochange",
-    };
+    const floorOf: Partial<Record<Scenario, Scenario>> = { empty: "nochange" };
     const floor = median(of(floorName, floorOf[sc] ?? sc).map((s) => s.ms));
     const row = [SCENARIO_LABEL[sc]];
     for (const c of names) {
@@ -535,8 +534,17 @@ async function main(): Promise<void> {
         c === floorName || Number.isNaN(t) || Number.isNaN(floor)
           ? ""
           : ` ${(t / floor).toFixed(2)}×`;
+      row.push(ss.length ? `${secs(t)}${ratio}` : "-");
+      if (c.startsWith("pulumi-mcp")) {
+        const op = median(
+          ss.flatMap((s) => {
+            const cmd = operationCommand(s);
+            return cmd?.t1 === undefined ? [] : [cmd.t1 - cmd.t0];
+          }),
+        );
+        row.push(secs(op));
+      }
       row.push(
-        ss.length ? `${secs(t)}${ratio}` : "-",
         ss.length ? perNode(ss, nodes, "handshakes") : "-",
         ss.length ? perNode(ss, nodes, "channels") : "-",
       );
@@ -544,15 +552,17 @@ async function main(): Promise<void> {
     rows.push(row);
   }
   const header = ["scenario (median s, ×floor)"];
-  for (const c of names) header.push(c, "hs a/b", "ch a/b");
+  for (const c of names) {
+    header.push(c, ...(c.startsWith("pulumi-mcp") ? ["CLI op"] : []), "hs a/b", "ch a/b");
+  }
   const mainTable = table(header, rows);
 
   const opRows: string[][] = [];
   const opName: Partial<Record<Scenario, string>> = {
     deploy: "create",
     bump: "update (v1→v2)",
-    "refresh-seq": "read",
-    "destroy-seq": "delete",
+    refresh: "read",
+    destroy: "delete",
   };
   for (const s of opSamples) {
     const counts = Object.values(s.nodes ?? {})[0];
@@ -579,60 +589,84 @@ async function main(): Promise<void> {
   );
 
   const mcpNames = names.filter((n) => n.startsWith("pulumi-mcp"));
-  const detail = breakdownTable(samples, mcpNames, [
-    "deploy",
-    "bump",
-    "refresh",
-    "refresh-seq",
-    "destroy",
-  ]);
+  const detail = breakdownTable(samples, mcpNames, ["deploy", "bump", "refresh", "destroy"]);
+  const perNodeOf = (ss: Sample[], field: keyof NodeCounts) =>
+    nodes.map((n) => String(median(ss.map((s) => s.nodes?.[n.label]?.[field] ?? 0)))).join("/");
   const idle = table(
-    ["run", "wall", "program up→exit", "provider process up", "provider calls (check/diff)"],
+    [
+      "run",
+      "wall",
+      "SSH connects a/b",
+      "runner up→exit",
+      "CLI op",
+      "other pulumi commands",
+      "provider up",
+      "1st call",
+      "provider calls (check/diff)",
+    ],
     mcpNames.flatMap((c) =>
-      (["preview", "nochange", "nochange-transpile", "empty"] as Scenario[]).flatMap((sc) => {
+      NO_SSH.flatMap((sc) => {
         const ss = of(c, sc);
         if (ss.length === 0) return [];
-        const up = median(ss.filter((s) => s.program).map((s) => (s.program?.origin ?? 0) - s.t0));
-        const exit = median(ss.filter((s) => s.program).map((s) => (s.program?.exit ?? 0) - s.t0));
-        const calls = median(ss.map((s) => s.trace?.ops.length ?? 0));
-        const provider = median(
-          ss.filter((s) => s.trace).map((s) => (s.trace?.origin ?? 0) - s.t0),
-        );
+        const at = (pick: (s: Sample) => number | undefined) =>
+          secs(median(ss.map(pick).filter((x): x is number => x !== undefined)));
         return [
           [
             `${c} ${sc}`,
             secs(median(ss.map((s) => s.ms))),
-            `${secs(up)}→${secs(exit)}`,
-            secs(provider),
-            String(calls),
+            perNodeOf(ss, "connects"),
+            `${at((s) => s.program && s.program.origin - s.t0)}→${at((s) => s.program && s.program.exit - s.t0)}`,
+            `${at((s) => (operationCommand(s)?.t0 ?? Number.NaN) - s.t0)}→${at((s) => (operationCommand(s)?.t1 ?? Number.NaN) - s.t0)}`,
+            at((s) => (s.program ? otherCommands(s) : undefined)),
+            at((s) => s.trace && s.trace.origin - s.t0),
+            at((s) =>
+              s.trace?.ops.length ? Math.min(...s.trace.ops.map((o) => o.t0)) - s.t0 : undefined,
+            ),
+            String(median(ss.map((s) => s.trace?.ops.length ?? 0))),
           ],
         ];
       }),
     ),
   );
+  const components = args.count * nodes.length;
+  const overhead = mcpNames.flatMap((c) => {
+    const nochange = median(of(c, "nochange").map((s) => s.ms));
+    const nothing = median(of(c, "empty").map((s) => s.ms));
+    if (Number.isNaN(nochange) || Number.isNaN(nothing)) return [];
+    return [
+      `${c}: no-change re-run ${secs(nochange)} s − empty program ${secs(nothing)} s = ${secs(nochange - nothing)} s, ${((nochange - nothing) / components).toFixed(1)} ms per component (${components} components).`,
+    ];
+  });
 
   const report = [
     `pulumi-mcp benchmark — ${new Date(started).toISOString()}, ${args.n} repetition(s), ${args.count} components × ${nodes.length} nodes, stopTimeout ${setup.stopTimeout}s`,
     `source: ${args.src}; load average before ${load0}, after ${load1}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+    `pulumi-mcp through the real CLI (${cliVersion}) by the Automation API (test/cli/run-program.ts); --parallel: ${parallel}`,
     "",
     "Median wall time per scenario (s) and its ratio to the floor; SSH handshakes (hs) and exec channels/sessions (ch) per node a/b, medians.",
+    "pulumi-mcp's wall time is test/cli's whole run: node starting run-program.ts (where the program runs), the Automation API's `pulumi version`",
+    "and `stack select`, the operation, then `stack output` and `stack history` (up: ×4 and ×1); CLI op = the `pulumi up|preview|refresh|destroy` command alone.",
     mainTable,
-    "-: not run. The default-minUptime variant runs deploy, bump and destroy only (nothing else starts a container); the preview, transpile-only",
-    "re-run, empty-program run and the engine's one-at-a-time refresh run for the first pulumi-mcp variant only; their ×floor is against the",
-    "floor's no-change re-run / refresh.",
+    "-: not run. The default-minUptime variant runs deploy, bump and destroy only (nothing else starts a container); the preview, the",
+    "empty-program run and refresh run for the first pulumi-mcp variant only; the empty program's ×floor is against the floor's no-change re-run.",
+    ...overhead,
     "",
     "pulumi-mcp per operation: one component alone on node a (channels include the node lock's held channel).",
     opTable,
     "",
     "Where pulumi-mcp's time goes (medians over repetitions; times from the provider process, see bench/trace-provider.js).",
-    "From run start: program = the Pulumi program's node process spawned→exited; provider = the dynamic-provider process started; 1st call = the first check/diff",
+    "From run start: runner = test/cli/run-program.ts (the process the program runs in) spawned→exited; CLI op = the `pulumi up|refresh|destroy`",
+    "command itself spawned→exited (the rest of the runner's time: node and the SDK loading, `pulumi version`, `stack select`, and `stack output`,",
+    "`stack history` after it); provider = the dynamic-provider process started; 1st call = the first check/diff",
     "reached it; 1st op = the first create/update/read/delete reached it. handshake / lock = SSH connect→ready and the node lock's wait (slowest node);",
     "ops span = first op start→last op end; tail = last op end→run end. Per op: seconds of each kind of remote command (×count) over all channels",
     "of the run divided by the number of ops; waits for the node lock and for one of the connection's channel slots; other = the rest of the ops'",
     "time (waiting on a batched inspect another op sent, sleeps between readiness polls, JS).",
     detail,
     "",
-    "No-change runs (no SSH expected):",
+    "No-change runs (no SSH connection allowed): SSH connects = TCP connects to the node from the provider process (test/cli's probe);",
+    "other pulumi commands = seconds in the Automation API's other `pulumi` commands (version, stack select, stack output, stack history);",
+    "provider up / 1st call = the dynamic-provider process started / the first check reached it, from run start (the empty program starts none).",
     idle,
     "",
     "Unikernel component, medians (s): from the start of `up` to the first HTTP 200 through its forwarded port, by phase. The image is",

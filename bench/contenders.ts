@@ -8,17 +8,7 @@ import type { DeployPhases } from "../provider/runtime/unikernel-runtime";
 
 export const BENCH_DIR = __dirname;
 
-export type Scenario =
-  | "deploy"
-  | "preview"
-  | "nochange"
-  | "nochange-transpile"
-  | "empty"
-  | "bump"
-  | "refresh"
-  | "refresh-seq"
-  | "destroy"
-  | "destroy-seq";
+export type Scenario = "deploy" | "preview" | "nochange" | "empty" | "bump" | "refresh" | "destroy";
 
 export interface BenchNode {
   /** "a", "b": also the service suffix (bencha, benchb). */
@@ -46,6 +36,8 @@ export interface Setup {
 export interface NodeCounts {
   handshakes: number;
   channels: number;
+  /** TCP connects to the node (pulumi-mcp: the probe's connect lines). */
+  connects?: number;
 }
 
 export interface Sample {
@@ -58,7 +50,7 @@ export interface Sample {
   /** By node label ("a", "b"); absent when the contender cannot tell. */
   nodes?: Record<string, NodeCounts>;
   trace?: ProviderTrace;
-  program?: { origin: number; exit: number };
+  program?: RunnerTrace;
   note?: string;
 }
 
@@ -66,6 +58,8 @@ export interface Contender {
   name: string;
   /** Forget any state left from an earlier repetition (the nodes are cleaned separately). */
   reset?(): void;
+  /** Once before the first repetition, untimed. */
+  warmUp?(): Promise<void>;
   run(scenario: Scenario, image: string, rep: number): Promise<Sample>;
 }
 
@@ -320,7 +314,7 @@ function closeMasters(controlDir: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// pulumi-mcp through the test engine
+// pulumi-mcp through the real Pulumi CLI (test/cli)
 // ---------------------------------------------------------------------------------------------
 
 export interface ExecEvent {
@@ -343,6 +337,7 @@ export interface OpEvent {
   ok: boolean;
 }
 
+/** What bench/trace-provider.js recorded in the dynamic-provider process the CLI started. */
 export interface ProviderTrace {
   origin: number;
   exit: number;
@@ -358,44 +353,90 @@ export interface ProviderTrace {
   phases?: Record<string, DeployPhases>;
 }
 
-/** The snapshot's test engine, loaded through ts-node from `src` (see run.sh). */
-// biome-ignore lint/suspicious/noExplicitAny: modules loaded at run time from the snapshot
-type Any = any;
+/** What bench/trace-program.js recorded in test/cli/run-program.ts (the program's process). */
+export interface RunnerTrace {
+  origin: number;
+  exit: number;
+  /** Every `pulumi` command the Automation API ran: "version", "stack select", "up", … */
+  commands: { args: string; t0: number; t1?: number }[];
+}
+
+type CliModule = typeof import("../test/cli/pulumi-cli");
+type CliStack = InstanceType<CliModule["CliStack"]>;
+type ConfigValue = import("../test/cli/pulumi-cli").ConfigValue;
+
+/** The snapshot's test/cli (see run.sh), loaded through ts-node. */
+export function cliModule(src: string): CliModule {
+  return require(path.join(src, "test/cli/pulumi-cli.ts")) as CliModule;
+}
 
 export interface McpOptions {
+  /** Its name in the tables. */
   name: string;
+  /** The stack's name (every contender has its own stack in the one program directory). */
+  stack: string;
   src: string;
   programDir: string;
-  project: string;
-  stateFile: string;
   /** Components per node, for this stack (the per-operation table uses 1). */
   count?: number;
   nodes?: BenchNode[];
   minUptime?: number;
   /** Unikernel components instead of containers (with this acceleration). */
   unikernel?: { accel: "kvm" | "tcg" };
-  /** Every program run with PULUMI_NODEJS_TRANSPILE_ONLY=true (an experiment). */
-  transpileOnly?: boolean;
+  /** The CLI's --parallel; the CLI's default when undefined. */
+  parallel?: number;
 }
 
+const OPERATION: Record<Scenario, "preview" | "up" | "refresh" | "destroy"> = {
+  deploy: "up",
+  preview: "preview",
+  nochange: "up",
+  empty: "up",
+  bump: "up",
+  refresh: "refresh",
+  destroy: "destroy",
+};
+
+/** The step the engine must report for every component. */
+const WANT: Record<Scenario, string> = {
+  deploy: "create",
+  preview: "same",
+  nochange: "same",
+  empty: "same",
+  bump: "update",
+  refresh: "refresh",
+  destroy: "delete",
+};
+
+/** Scenarios in which the provider must not open any SSH connection. */
+export const NO_SSH: readonly Scenario[] = ["preview", "nochange", "empty"];
+
+const PASSPHRASE = "bench-loopback-only";
+
 export function mcpContender(setup: Setup, options: McpOptions): Contender {
-  const engine: Any = require(path.join(options.src, "test/engine/index.ts"));
-  const sessions: Any = require(path.join(options.src, "test/engine/provider-session.ts"));
-  const stackConfig: Any = require(path.join(options.src, "test/engine/stack-config.ts"));
-  const stateFile: Any = require(path.join(options.src, "test/engine/state-file.ts"));
-  const values: Any = require(path.join(options.src, "test/engine/property-values.ts"));
+  const cli = cliModule(options.src);
   const nodes = options.nodes ?? setup.nodes;
-  const stack = "bench";
   const key = readFileSync(setup.keyFile, "utf8");
-  const providerEnv = {
-    PULUMI_MCP_TRACE: "1",
-    NODE_OPTIONS: `--require ${path.join(BENCH_DIR, "trace-provider.js")}`,
+  const env = {
+    NODE_OPTIONS: ["trace-provider.js", "trace-program.js"]
+      .map((f) => `--require ${path.join(BENCH_DIR, f)}`)
+      .join(" "),
   };
-  const programEnv: Record<string, string> = {
-    NODE_OPTIONS: `--require ${path.join(BENCH_DIR, "trace-program.js")}`,
-    ...(options.transpileOnly ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } : {}),
-  };
-  const config = (image: string) => ({
+  const make = (stack: string) =>
+    new cli.CliStack({
+      dir: options.programDir,
+      stack,
+      passphrase: PASSPHRASE,
+      env,
+      timeoutMs: 15 * 60_000,
+    });
+  const main = make(options.stack);
+  // "empty": the same program declaring nothing (count 0) through the same CLI path, in a stack of
+  // its own: what a run costs before any resource is involved.
+  const empty = make(`${options.stack}-empty`);
+  const configured = new Map<CliStack, Map<string, string>>();
+
+  const config = (image: string, count: number): Record<string, ConfigValue> => ({
     nodes: JSON.stringify(
       nodes.map((n) => ({
         host: n.host,
@@ -405,7 +446,7 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
         portBase: n.portBase,
       })),
     ),
-    count: options.count ?? setup.count,
+    count,
     image,
     sshKey: { secret: key },
     servicePrefix: setup.servicePrefix,
@@ -415,115 +456,83 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
     ...(options.minUptime === undefined ? {} : { minUptime: options.minUptime }),
   });
 
-  /** What the Pulumi CLI does for refresh/destroy of independent resources: all calls at once. */
-  async function parallel(operation: "refresh" | "destroy", image: string) {
-    const old = stateFile.loadState(options.stateFile, options.project, stack);
-    const cfg = stackConfig.stackConfig(options.project, config(image));
-    const session = sessions.providerSession({
-      programDir: options.programDir,
-      project: options.project,
-      stack,
-      config: stackConfig.configureArgs(cfg),
-      env: providerEnv,
-    });
-    let problem: string | undefined;
-    try {
-      const resources = old.resources.filter((r: Any) => r.custom && r.id);
-      const client = await session.client();
-      if (operation === "refresh") {
-        const reads = await Promise.all(
-          resources.map((r: Any) =>
-            client.read(r.urn, r.id, values.plain(r.outputs), values.plain(r.inputs)),
-          ),
-        );
-        const gone = reads.filter((r: Any) => r.id === "").length;
-        if (gone > 0) problem = `${gone} component(s) gone`;
-      } else {
-        await Promise.all(
-          resources.map((r: Any) => client.delete(r.urn, r.id, values.plain(r.outputs))),
-        );
-        stateFile.saveState(options.stateFile, stateFile.emptyState(options.project, stack));
-      }
-    } finally {
-      await session.close();
+  /** A fresh stack, or `pulumi config set` of the keys that changed since the last run. */
+  function configure(stack: CliStack, values: Record<string, ConfigValue>): void {
+    let known = configured.get(stack);
+    if (!known) {
+      stack.init();
+      known = new Map();
+      configured.set(stack, known);
     }
-    return { providerStderr: session.stderr() as string, stderr: "", problem };
+    for (const [k, v] of Object.entries(values)) {
+      const text = JSON.stringify(v);
+      if (known.get(k) === text) continue;
+      stack.setAllConfig({ [k]: v });
+      known.set(k, text);
+    }
+  }
+
+  const flags = options.parallel === undefined ? {} : { parallel: options.parallel };
+  /** The empty stack, configured, after its first `up` (which creates its Stack resource). */
+  async function emptyReady(image: string): Promise<void> {
+    const fresh = !configured.has(empty);
+    configure(empty, config(image, 0));
+    if (!fresh) return;
+    const first = await empty.run("up", flags);
+    if (!first.ok)
+      throw new Error(`${options.name}: the empty program's first up failed: ${first.error}`);
   }
 
   return {
     name: options.name,
     reset() {
-      rmSync(options.stateFile, { force: true });
+      configured.delete(main);
     },
+    // The first run of the CLI, node and the SDK from a cold file cache is not what is measured.
+    warmUp: () => emptyReady(setup.images.v1),
     async run(scenario, image, rep) {
+      const isEmpty = scenario === "empty";
+      const stack = isEmpty ? empty : main;
+      if (isEmpty) await emptyReady(image);
+      else configure(stack, config(image, options.count ?? setup.count));
       const t0 = Date.now();
-      let out: { providerStderr: string; stderr: string; problem?: string };
-      if (scenario === "refresh" || scenario === "destroy") {
-        out = await parallel(scenario, image);
-      } else {
-        const operation = {
-          deploy: "up",
-          nochange: "up",
-          "nochange-transpile": "up",
-          empty: "up",
-          bump: "up",
-          preview: "preview",
-          "refresh-seq": "refresh",
-          "destroy-seq": "destroy",
-        }[scenario];
-        // "empty": the same program declaring nothing (count 0), against a state of its own: what
-        // a run costs before any resource is involved.
-        const empty = scenario === "empty";
-        const summary = await engine.runPulumi({
-          programDir: options.programDir,
-          project: options.project,
-          stack,
-          config: empty ? { ...config(image), count: 0 } : config(image),
-          stateFile: empty ? `${options.stateFile}.empty.json` : options.stateFile,
-          operation,
-          // The SDK type-checks a TypeScript program unless told not to; this scenario measures
-          // how much of a run that is.
-          env:
-            scenario === "nochange-transpile"
-              ? { ...programEnv, PULUMI_NODEJS_TRANSPILE_ONLY: "true" }
-              : programEnv,
-          providerEnv,
-          timeoutMs: 15 * 60_000,
-        });
-        const ops = (summary.resources as Any[]).filter((r) => r.custom).map((r) => r.op as string);
-        const want = {
-          deploy: "create",
-          nochange: "same",
-          "nochange-transpile": "same",
-          empty: "same",
-          bump: "update",
-          preview: "same",
-          "refresh-seq": "read",
-          "destroy-seq": "delete",
-        }[scenario];
-        const wrong = ops.filter((op) => op !== want);
-        out = {
-          providerStderr: summary.providerStderr,
-          stderr: summary.stderr,
-          problem:
-            wrong.length > 0 ? `unexpected steps: ${[...new Set(wrong)].join(",")}` : undefined,
+      const result = await stack.run(OPERATION[scenario], flags);
+      const t1 = Date.now();
+      if (!result.ok) {
+        throw new Error(
+          `${options.name} ${scenario} (pulumi ${OPERATION[scenario]}) failed: ${result.error}\n${result.stdout.slice(-3000)}`,
+        );
+      }
+      const problems: string[] = [];
+      const ops = result.steps.filter((s) => s.type.endsWith(":Component")).map((s) => s.op);
+      const wrong = ops.filter((op) => op !== WANT[scenario]);
+      if (wrong.length > 0) problems.push(`unexpected steps: ${[...new Set(wrong)].join(",")}`);
+      const expected = isEmpty ? 0 : (options.count ?? setup.count) * nodes.length;
+      if (ops.length !== expected) problems.push(`${ops.length} component steps, not ${expected}`);
+      const line = (prefix: string) =>
+        result.probe.find((l) => l.startsWith(`${prefix} `))?.slice(prefix.length + 1);
+      const traceLine = line("bench-trace");
+      const trace = traceLine ? (JSON.parse(traceLine) as ProviderTrace) : undefined;
+      const programLine = line("bench-program");
+      const counts: Record<string, NodeCounts> = {};
+      for (const n of nodes) {
+        const at = `${n.host}:${n.port}`;
+        const c = Object.entries(trace?.counters ?? {}).find(([label]) =>
+          label.endsWith(`:${n.port}`),
+        )?.[1];
+        counts[n.label] = {
+          // The probe's lines: every completed handshake, every TCP connect attempted.
+          handshakes: result.probe.filter((l) => l === `handshake ${at}`).length,
+          connects: result.connects.filter((c) => c === at).length,
+          channels: c?.channels ?? 0,
         };
       }
-      const t1 = Date.now();
-      const traceLine = /^bench-trace (.*)$/m.exec(out.providerStderr)?.[1];
-      const trace = traceLine ? (JSON.parse(traceLine) as ProviderTrace) : undefined;
-      const programLine = /^bench-program (.*)$/m.exec(out.stderr)?.[1];
-      const counts: Record<string, NodeCounts> = {};
-      for (const n of nodes) counts[n.label] = { handshakes: 0, channels: 0 };
-      for (const [label, c] of Object.entries(trace?.counters ?? {})) {
-        const port = Number(/:(\d+)$/.exec(label)?.[1]);
-        const node = nodes.find((n) => n.port === port);
-        if (node) counts[node.label] = { handshakes: c.handshakes, channels: c.channels };
+      if (NO_SSH.includes(scenario)) {
+        const opened = Object.values(counts).reduce((sum, c) => sum + (c.connects ?? 0), 0);
+        if (opened > 0) problems.push(`${opened} SSH connection(s) on a run that needs none`);
       }
-      const problems = [out.problem, ...(trace?.problems ?? [])].filter(Boolean);
-      if (!trace && !["preview", "nochange", "nochange-transpile", "empty"].includes(scenario)) {
-        problems.push("no provider trace");
-      }
+      problems.push(...(trace?.problems ?? []));
+      if (!trace && !NO_SSH.includes(scenario)) problems.push("no provider trace");
       return {
         contender: options.name,
         scenario,
@@ -533,9 +542,29 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
         ms: t1 - t0,
         nodes: counts,
         trace,
-        program: programLine ? JSON.parse(programLine) : undefined,
+        program: programLine ? (JSON.parse(programLine) as RunnerTrace) : undefined,
         note: problems.length > 0 ? problems.join("; ") : undefined,
       };
     },
   };
+}
+
+/** The CLI's --parallel default on this machine, as `pulumi up --help` states it. */
+export function cliParallelDefault(src: string): string {
+  const cli = cliModule(src);
+  const help = execFileSync(path.join(cli.pulumiRoot(), "bin", "pulumi"), ["up", "--help"], {
+    encoding: "utf8",
+    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+  });
+  return /--parallel\b.*\(default (\d+)\)/.exec(help)?.[1] ?? "?";
+}
+
+/** `pulumi version` of the CLI test/cli runs. */
+export function cliModuleVersion(src: string): string {
+  const bin = path.join(cliModule(src).pulumiRoot(), "bin", "pulumi");
+  const version = execFileSync(bin, ["version"], {
+    encoding: "utf8",
+    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+  });
+  return `pulumi ${version.trim()}`;
 }

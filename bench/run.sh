@@ -3,33 +3,37 @@
 #
 #   bash bench/run.sh                 # N=3 repetitions, 20 components on each of 2 nodes
 #   bash bench/run.sh --quick         # N=1, 5 components per node
-#   bash bench/run.sh -n 5 --count 10 --contenders floor,mcp0 --worktree --seq-destroy --no-ops
+#   bash bench/run.sh -n 5 --count 10 --contenders floor,mcp0 --worktree --no-ops --parallel 16
 #   bash bench/run.sh --ansible-n 3   # Ansible N times too (by default it runs once: see below)
 #
 # Experiments (what-ifs measured instead of guessed; say so wherever their figures are quoted):
 #   --sessions N         commands at once per node for the floor (FLOOR_PARALLEL) and pulumi-mcp
 #                        (its maxSessions node input); 20 by default = the bench sshds' MaxSessions
-#   --transpile-only     run every pulumi-mcp program with PULUMI_NODEJS_TRANSPILE_ONLY=true (the
-#                        SDK then skips type-checking the TypeScript program)
+#   --parallel P         the Pulumi CLI's --parallel (resource operations at once); by default the
+#                        CLI's own default (4 × GOMAXPROCS: 8 on a 2-core machine), which the
+#                        report states
 #
 # Needs `bash test/fixtures/nodes.sh up` (the registry, the test images, the client key and the
-# podman configuration). Starts its two nodes itself, bench/node.sh: loopback sshds on
-# 127.0.0.1:22023 (node a) and :22024 (node b) (BENCH_PORT_A / BENCH_PORT_B to change), each
-# with its own host key and HOME, and stops them at the end, by pid. --fixture-node-a uses the
-# fixture's sshd (127.0.0.1:22022) as node a instead: it shares HOME, and so pulumi-mcp's node
-# lock, with every test run of the fixture, which then shows up as lock waits. Installs Debian's
-# `ansible` when it is missing (root only).
+# podman configuration) and `bash test/fixtures/pulumi-cli.sh up` (the real `pulumi` CLI; `npm
+# run nodes` does both). The fixture's env.json is $PULUMI_MCP_TEST_ENV, else
+# .test-nodes/env.json of this checkout. Starts its two nodes itself, bench/node.sh: loopback
+# sshds on 127.0.0.1:22051 (node a) and :22052 (node b) (BENCH_PORT_A / BENCH_PORT_B to change),
+# each with its own host key and HOME, and stops them at the end, by pid. --fixture-node-a uses
+# the fixture's sshd (127.0.0.1:22022) as node a instead: it shares HOME, and so pulumi-mcp's
+# node lock, with every test run of the fixture, which then shows up as lock waits. Installs
+# Debian's `ansible` when it is missing (root only).
 #
 # Contenders (--contenders, comma-separated; all by default):
 #   floor    bench/floor.sh: the necessary podman commands over one OpenSSH ControlMaster per node
-#   mcp0     pulumi-mcp through the test engine, every component with minUptime: 0
-#   mcp      pulumi-mcp through the test engine, default minUptime (2 s)
+#   mcp0     pulumi-mcp through the real `pulumi` CLI (test/cli), every component minUptime: 0
+#   mcp      pulumi-mcp through the real `pulumi` CLI (test/cli), default minUptime (2 s)
 #   ansible  ansible-playbook with containers.podman (bench/ansible/*.yml)
 # Scenarios, in this order for each contender and repetition: initial deploy (v1), no-change
-# re-run, version bump (v2), refresh, destroy. pulumi-mcp adds: a no-change preview, a no-change
-# re-run with the program transpiled only (PULUMI_NODEJS_TRANSPILE_ONLY), and refresh through
-# the test engine's own one-at-a-time refresh (those three for the first pulumi-mcp variant
-# only: they do not depend on minUptime); the default-minUptime variant runs deploy, bump and
+# re-run, version bump (v2), refresh, destroy. pulumi-mcp's are `pulumi up`, `up`, `up`,
+# `pulumi refresh`, `pulumi destroy`, and it adds a no-change `pulumi preview` and a no-change
+# `up` of the same program declaring nothing (count 0, a stack of its own: the baseline of a run
+# through the same CLI path), both for the first pulumi-mcp variant only (they do not depend on
+# minUptime), which also runs refresh; the default-minUptime variant runs deploy, bump and
 # destroy only. Then one unikernel component on node a (--no-unikernel to skip; needs
 # `bash test/fixtures/unikernel/setup.sh up`): up → first HTTP 200 split into image pull, ELF
 # extraction, ops build and the guest's boot, for a first deploy (the runtime's caches emptied)
@@ -40,8 +44,10 @@
 #
 # pulumi-mcp is benchmarked as committed (HEAD, `git archive`, built in bench/.work/src), so that
 # other people's unfinished edits neither break nor colour a run; --worktree takes the working
-# tree's files (committed or not) instead. Nothing outside bench/.work is written, and the
-# repository's dist/ is not rebuilt.
+# tree's files (committed or not) instead. The program is prepared there by the snapshot's
+# test/cli/prepare-program.ts (npm pack, installed into bench/.work/src/.test-nodes/programs/bench)
+# and every pulumi-mcp stack lives in that directory's file backend. Nothing outside bench/.work
+# is written, and the repository's dist/ is not rebuilt.
 #
 # Output: the tables on stdout, also saved in bench/.work/report-<time>.txt; raw samples (every
 # run's wall time, counters and provider trace) in bench/.work/results-<time>.json; each floor
@@ -51,7 +57,8 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
 WORK=$BENCH_DIR/.work
-ENV_JSON=$REPO_ROOT/.test-nodes/env.json
+ENV_JSON=${PULUMI_MCP_TEST_ENV:-$REPO_ROOT/.test-nodes/env.json}
+export BENCH_ENV_JSON=$ENV_JSON # bench/node.sh
 
 n=3
 count=20
@@ -69,9 +76,8 @@ while (($# > 0)); do
   --ansible-n) ansible_n=$2 && shift ;;
   --fixture-node-a) fixture_a=1 ;;
   --worktree) source_mode=worktree ;;
-  --sessions) extra+=("$1" "$2") && shift ;;
-  --transpile-only) extra+=("$1") ;;
-  --seq-destroy | --no-ops | --no-unikernel) extra+=("$1") ;;
+  --sessions | --parallel) extra+=("$1" "$2") && shift ;;
+  --no-ops | --no-unikernel) extra+=("$1") ;;
   -h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 0
@@ -91,8 +97,10 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 
 # --- prerequisites ---------------------------------------------------------------------------
 [[ -f $ENV_JSON ]] || { log "no $ENV_JSON: run \`bash test/fixtures/nodes.sh up\` first" && exit 1; }
-bash "$REPO_ROOT/test/fixtures/nodes.sh" status >/dev/null ||
+PULUMI_MCP_TEST_DIR=$(jq -r .stateDir "$ENV_JSON") bash "$REPO_ROOT/test/fixtures/nodes.sh" status >/dev/null ||
   { log "the test nodes are not up: run \`bash test/fixtures/nodes.sh up\`" && exit 1; }
+[[ -x $(bash "$REPO_ROOT/test/fixtures/pulumi-cli.sh" bin)/pulumi ]] ||
+  { log "the real Pulumi CLI is not built: run \`bash test/fixtures/pulumi-cli.sh up\`" && exit 1; }
 if [[ ,$contenders, == *,ansible,* ]] && ! command -v ansible-playbook >/dev/null; then
   if ((EUID == 0)); then
     log "installing Debian's ansible"
@@ -123,7 +131,7 @@ ln -s "$REPO_ROOT/node_modules" "$SRC/node_modules"
 log "pulumi-mcp under test: $source_desc; building it and preparing the bench program"
 TS_NODE="$REPO_ROOT/node_modules/.bin/ts-node"
 PROGRAM=$("$TS_NODE" --transpile-only -e "
-  const { prepareProgram } = require('$SRC/test/engine/prepare-program.ts');
+  const { prepareProgram } = require('$SRC/test/cli/prepare-program.ts');
   process.stdout.write(prepareProgram({ example: '$BENCH_DIR/program', name: 'bench' }).dir);
 ")
 
@@ -154,7 +162,7 @@ for label in a b; do
     node_args+=(--node "a,$(jq -r .node.port "$ENV_JSON"),$WORK/known_hosts_fixture,$(jq -r .node.hostKeyFingerprint "$ENV_JSON")")
     continue
   fi
-  if [[ $label == a ]]; then port=${BENCH_PORT_A:-22023}; else port=${BENCH_PORT_B:-22024}; fi
+  if [[ $label == a ]]; then port=${BENCH_PORT_A:-22051}; else port=${BENCH_PORT_B:-22052}; fi
   bash "$BENCH_DIR/node.sh" up "$label" "$port" >/dev/null
   fp=$(ssh-keygen -lf "$WORK/node-$label/ssh_host_ed25519_key.pub" | cut -d' ' -f2)
   node_args+=(--node "$label,$port,$WORK/node-$label/known_hosts,$fp")
@@ -165,9 +173,8 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 log "running: n=$n (Ansible: at most $ansible_n), $count components per node, contenders $contenders"
 cd "$REPO_ROOT"
 "$TS_NODE" --transpile-only "$BENCH_DIR/bench.ts" \
-  --src "$SRC" --program "$PROGRAM" --work "$WORK" --out "$WORK/results-$stamp.json" \
+  --src "$SRC" --program "$PROGRAM" --env "$ENV_JSON" --work "$WORK" --out "$WORK/results-$stamp.json" \
   --n "$n" --ansible-n "$ansible_n" --count "$count" --contenders "$contenders" \
   "${node_args[@]}" "${extra[@]}" |
-  { printf 'pulumi-mcp under test: %s%s\n' "$source_desc" \
-    "$([[ " ${extra[*]} " == *" --transpile-only "* ]] && echo " — EXPERIMENT: programs transpile-only")" && cat; } | tee "$WORK/report-$stamp.txt"
+  { printf 'pulumi-mcp under test: %s\n' "$source_desc" && cat; } | tee "$WORK/report-$stamp.txt"
 exit "${PIPESTATUS[0]}"

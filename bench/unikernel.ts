@@ -5,7 +5,6 @@
 // caches). The node's QEMU acceleration is what test/fixtures/unikernel/setup.sh probed.
 import { rmSync } from "node:fs";
 import { request } from "node:http";
-import * as path from "node:path";
 import type { DeployPhases } from "../provider/runtime/unikernel-runtime";
 import {
   type BenchNode,
@@ -40,7 +39,7 @@ export interface UnikernelSample {
   upMs: number;
   /** `up` start → the first HTTP 200 through the forwarded port. */
   firstOkMs?: number;
-  /** `up` start → the create reached the provider (the Pulumi program and engine starting). */
+  /** `up` start → the create reached the provider (the runner, the CLI and the engine starting). */
   toCreateMs?: number;
   phases?: DeployPhases;
   /** QEMU started → first HTTP 200: the guest's boot and the server's start. */
@@ -110,8 +109,7 @@ export async function unikernelTiming(
   setup: Setup,
   node: BenchNode,
   fixture: UnikernelFixture,
-  options: Pick<McpOptions, "src" | "programDir" | "project"> & {
-    stateDir: string;
+  options: Pick<McpOptions, "src" | "programDir" | "parallel"> & {
     n: number;
     /** The node's HOME on this machine, to empty the runtime's caches before a first deploy. */
     nodeHome?: string;
@@ -122,7 +120,7 @@ export async function unikernelTiming(
     {
       ...options,
       name: "unikernel",
-      stateFile: path.join(options.stateDir, "unikernel.json"),
+      stack: "unikernel",
       count: 1,
       nodes: [{ ...node, portBase: HOST_PORT }],
       minUptime: 0,

@@ -58,6 +58,8 @@ export interface CliRun extends RunResult {
   connects: string[];
   /** Every command the provider process ran over SSH, as `host:port command`. */
   execs: string[];
+  /** Every line of the run's probe log (PULUMI_MCP_TEST_PROBE_LOG), other preloads' included. */
+  probe: string[];
 }
 
 export interface CliStackOptions {
@@ -66,7 +68,10 @@ export interface CliStackOptions {
   stack: string;
   /** PULUMI_CONFIG_PASSPHRASE of this stack (the passphrase secrets provider). */
   passphrase: string;
-  /** Extra environment for the CLI and the provider it starts. */
+  /**
+   * Extra environment for the CLI and the provider it starts. Its NODE_OPTIONS comes after the
+   * probe's `--require` (more preloads, e.g. the bench's).
+   */
   env?: Record<string, string>;
   timeoutMs?: number;
   /** Called with each run's text (what the CLI printed); tests print it when they fail. */
@@ -185,7 +190,9 @@ export class CliStack {
     const env = this.env({
       PULUMI_MCP_TEST_PROBE_LOG: probeLog,
       PULUMI_MCP_TRACE: "1",
-      NODE_OPTIONS: `--require ${PROBE_PRELOAD}`,
+      NODE_OPTIONS: [`--require ${PROBE_PRELOAD}`, this.options.env?.NODE_OPTIONS]
+        .filter(Boolean)
+        .join(" "),
     });
     const child = await spawnAsync(
       process.execPath,
@@ -219,6 +226,7 @@ export class CliStack {
       handshakes: probe.filter((line) => line.startsWith("handshake ")).length,
       connects: probe.filter((l) => l.startsWith("connect ")).map((l) => l.slice(8)),
       execs: probe.filter((l) => l.startsWith("exec ")).map((l) => l.slice(5)),
+      probe,
     };
     this.options.onRun?.(
       `pulumi ${operation} (${this.stack}) ${run.ok ? "succeeded" : `failed: ${run.error}`}\n${run.stdout}\n${run.stderr}\n${child.stderr}`,
