@@ -149,6 +149,15 @@ async function cleanup(): Promise<void> {
   podman("rm", "--force", "--time", "0", API);
 }
 
+const kvmPassesOurProbe = await (async () => {
+  const usable = (await nodeCapabilities(transport())).kvm.usable;
+  if (usable && uni.accel === "tcg")
+    console.warn(
+      `[unikernel] NOT TESTED HERE: the "KVM not usable" error — this machine's /dev/kvm passes the provider's probe (QEMU starts paused under KVM) although the fixture's guest does not boot under it (${uni.accelReason}); accel "auto" would pick KVM on such a node`,
+    );
+  return usable;
+})();
+
 describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops stand-in`, () => {
   let id = "";
   let state: Record<string, unknown> = {};
@@ -324,7 +333,10 @@ describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops st
     await provider.delete(result.id, result.outs);
   });
 
-  it.skipIf(uni.accel === "kvm")(
+  // Needs a node whose KVM our probe (a paused QEMU under KVM) finds unusable. Some machines of
+  // this kind pass that probe while the test guest still fails to boot under KVM (the fixture's
+  // full boot test, hence uni.accel "tcg"): then this cannot be shown here, and it says so.
+  it.skipIf(uni.accel === "kvm" || kvmPassesOurProbe)(
     'accel "kvm" on a node whose KVM does not work → a clear error before anything is touched',
     async () => {
       const { message } = await failureOf(
