@@ -16,7 +16,9 @@ export function sectionOf(text: string, name: string): string {
   const lines = text.split("\n");
   const isHeader = (line: string) =>
     /^\s*(?:[~+-]|\+-|-\+|\+\+|--|=)?\s*[\w-]+:[\w/:-]+: \(/.test(line) || /^Resources:/.test(line);
-  const urn = lines.findIndex((line) => line.trim().startsWith("[urn=") && line.trim().endsWith(`::${name}]`));
+  const urn = lines.findIndex(
+    (line) => line.trim().startsWith("[urn=") && line.trim().endsWith(`::${name}]`),
+  );
   if (urn < 1) throw new Error(`no [urn=…::${name}] line in:\n${text}`);
   let start = urn - 1;
   while (start > 0 && !isHeader(lines[start] ?? "")) start--;

@@ -80,14 +80,22 @@ async function waitForSshd(): Promise<void> {
     if (listening.status === 0) return;
     await new Promise((done) => setTimeout(done, 100));
   }
-  throw new Error(`sshd did not listen on 127.0.0.1:${SSH_PORT}: ${readFileSync(path.join(dir, "sshd.log"), "utf8")}`);
+  throw new Error(
+    `sshd did not listen on 127.0.0.1:${SSH_PORT}: ${readFileSync(path.join(dir, "sshd.log"), "utf8")}`,
+  );
 }
 
 function startedAt(): Record<string, string> {
   return Object.fromEntries(
     CONTAINERS.map((name) => [
       name,
-      podman("container", "inspect", "--format", "{{.Id}} {{.State.StartedAt}}", name).stdout.trim(),
+      podman(
+        "container",
+        "inspect",
+        "--format",
+        "{{.Id}} {{.State.StartedAt}}",
+        name,
+      ).stdout.trim(),
     ]),
   );
 }
@@ -137,18 +145,21 @@ beforeAll(async () => {
   sshdPid = Number(readFileSync(path.join(dir, "sshd.pid"), "utf8").trim());
   expect(sshdPid).toBeGreaterThan(1);
 
-  stack = exampleStack(prepareProgram({ example: "test/e2e/programs/engine", name: "e2e-key-rotation" }), {
-    stack: "rotate",
-    config: {
-      scenario: "rotate",
-      host: "127.0.0.1",
-      port: SSH_PORT,
-      user: nodes.node.user,
-      hostKey,
-      sshKey: { secret: readFileSync(k1, "utf8") },
-      image: nodes.images.v1,
+  stack = exampleStack(
+    prepareProgram({ example: "test/e2e/programs/engine", name: "e2e-key-rotation" }),
+    {
+      stack: "rotate",
+      config: {
+        scenario: "rotate",
+        host: "127.0.0.1",
+        port: SSH_PORT,
+        user: nodes.node.user,
+        hostKey,
+        sshKey: { secret: readFileSync(k1, "utf8") },
+        image: nodes.images.v1,
+      },
     },
-  });
+  );
 });
 
 afterAll(() => {
@@ -214,10 +225,8 @@ describe("rotating a node's login key through the real pulumi CLI", () => {
     const refresh = await stack.run("refresh", { expectNoChanges: true });
     expect(refresh.ok).toBe(true);
     expect(refresh.handshakes).toBe(1);
-    console.log("TIMING refresh", refresh.durationMs);
     const destroy = await stack.run("destroy");
     expect(destroy.ok).toBe(true);
-    console.log("TIMING destroy", destroy.durationMs);
     expect(leftOver(CONTAINERS)).toEqual([]);
     expect(containerNames()).not.toContain("e2eeng-rot");
     expect(stack.exportState().resources ?? []).toEqual([]);
