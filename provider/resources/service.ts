@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ComponentFields } from "./component";
 import { type NodeArgs, nodeInputs } from "./node-args";
 import { secretContents } from "./secret-values";
+import { byName, plainNames, serviceIgnoreChanges } from "./service-ignore-changes";
 import type { ComponentStatus } from "./service-state";
 
 import serviceProvider = require("./service-provider");
@@ -26,17 +27,24 @@ export interface ServiceArgs {
  * so a secret env value does not make every component field secret (and
  * unreadable in previews); secret files likewise into `componentSecretFiles`
  * (only when some component has any). Done without resolving any Input.
+ * Keyed by component name when the names are plain strings, as `check`
+ * returns them, so that `ignoreChanges` paths reach them
+ * (service-ignore-changes.ts); else lists.
  */
-function splitEnv(components: ComponentFields[]): Record<string, unknown> {
+function splitEnv(
+  components: ComponentFields[],
+  names: string[] | undefined,
+): Record<string, unknown> {
   const withoutEnv = components.map(({ env: _env, secretFiles: _files, ...fields }) => fields);
   const env = components.map((component) => component.env ?? {});
   const split: Record<string, unknown> = {
-    components: withoutEnv,
-    componentEnv: pulumi.secret(env),
+    components: byName(names, withoutEnv),
+    componentEnv: pulumi.secret(byName(names, env)),
   };
   if (components.some((component) => component.secretFiles !== undefined)) {
-    split.componentSecretFiles = components.map(
-      (component) => secretContents(component.secretFiles) ?? {},
+    split.componentSecretFiles = byName(
+      names,
+      components.map((component) => secretContents(component.secretFiles) ?? {}),
     );
   }
   return split;
@@ -54,6 +62,8 @@ export class Service extends pulumi.dynamic.Resource {
   declare readonly status: pulumi.Output<Record<string, ComponentStatus>>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    const names = plainNames(args.components);
+    const ignoreChanges = serviceIgnoreChanges(name, args.components, names, opts?.ignoreChanges);
     super(
       serviceProvider,
       name,
@@ -61,12 +71,13 @@ export class Service extends pulumi.dynamic.Resource {
         name: args.name ?? name,
         active: args.active,
         adopt: args.adopt,
-        ...splitEnv(args.components),
+        ...splitEnv(args.components, names),
         ...nodeInputs(args.node),
         status: undefined,
       },
       {
         ...opts,
+        ...(ignoreChanges ? { ignoreChanges } : {}),
         additionalSecretOutputs: [
           ...(opts?.additionalSecretOutputs ?? []),
           "credentials",
