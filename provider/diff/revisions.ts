@@ -1,8 +1,8 @@
 import { containsUnknown, isUnknown } from "../spec/unknown";
 
 /**
- * A number per env value and secret file that goes up by one whenever that
- * value changes, kept in the inputs. Why: a secret value shows as `[secret]`
+ * A number per env value, secret file and credential (key, passphrase, agent)
+ * that goes up by one whenever that value changes, kept in the inputs. Why: a secret value shows as `[secret]`
  * on both sides of `pulumi preview --diff`, and a dynamic provider cannot
  * send the engine a detailed diff, so a reviewer would see "update" with no
  * field marked. The revision is what the preview can show

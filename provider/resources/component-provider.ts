@@ -39,9 +39,9 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     if (!outcome.ok) return { inputs: news, failures: outcome.failures };
     const { revisions: _given, ...spec } = outcome.spec;
     const revisions = nextRevisions(
-      tracked({ env: olds.env, secretFiles: olds.secretFiles }),
+      tracked({ env: olds.env, secretFiles: olds.secretFiles, credentials: olds.credentials }),
       olds.revisions,
-      tracked({ env: spec.env, secretFiles: spec.secretFiles }),
+      tracked({ env: spec.env, secretFiles: spec.secretFiles, credentials: spec.credentials }),
     );
     return { inputs: { ...spec, ...(revisions ? { revisions } : {}) } };
   },

@@ -248,9 +248,15 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     if (!outcome.ok) return { inputs: news, failures: outcome.failures };
     const { revisions: _given, ...spec } = outcome.spec;
     const revisions = nextRevisions(
-      tracked(perComponent(olds.componentEnv, olds.componentSecretFiles)),
+      tracked({
+        ...perComponent(olds.componentEnv, olds.componentSecretFiles),
+        credentials: olds.credentials,
+      }),
       olds.revisions,
-      tracked(perComponent(spec.componentEnv, spec.componentSecretFiles)),
+      tracked({
+        ...perComponent(spec.componentEnv, spec.componentSecretFiles),
+        credentials: spec.credentials,
+      }),
     );
     return { inputs: withoutUndefined({ ...spec, ...(revisions ? { revisions } : {}) }) };
   },

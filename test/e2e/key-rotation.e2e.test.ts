@@ -190,12 +190,20 @@ describe("rotating a node's login key through the real pulumi CLI", () => {
     const preview = await stack.run("preview", { diff: true });
     expect(preview.ok).toBe(true);
     expect(opsByName(preview)).toMatchObject({ "e2eeng-rot": "update", "e2eeng-rots": "update" });
-    // What a reviewer reads: an update, and no field marked — the CLI cannot show a change
-    // between two secrets (both print as [secret]), and a dynamic provider's diff names no keys.
+    // What a reviewer reads: the key's revision going up. The key itself prints as [secret] on
+    // both sides and a dynamic provider's diff names no keys (provider/diff/revisions.ts).
     const component = sectionOf(preview.stdout, "e2eeng-rot");
     const service = sectionOf(preview.stdout, "e2eeng-rots");
-    expect(changedLines(component)).toEqual([`~ ${COMPONENT_TYPE}: (update)`]);
-    expect(changedLines(service)).toEqual([`~ ${SERVICE_TYPE}: (update)`]);
+    for (const [section, type] of [
+      [component, COMPONENT_TYPE],
+      [service, SERVICE_TYPE],
+    ] as const) {
+      expect(changedLines(section)).toEqual([
+        `~ ${type}: (update)`,
+        "~ revisions: {",
+        "~ credentials.privateKey: 1 => 2",
+      ]);
+    }
     for (const section of [component, service])
       expect(section).toMatch(/^ {8}credentials\s*: \[secret\]$/m);
     expect(preview.stdout).toMatch(/^ {4}~ 2 to update$/m);

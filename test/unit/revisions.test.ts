@@ -53,7 +53,12 @@ describe("revisions: what a preview can show of a masked value's change", () => 
         secretFiles: { key: "k1" },
       }),
     );
-    expect(first.revisions).toEqual({ "env.LEVEL": 1, "env.TOKEN": 1, "secretFiles.key": 1 });
+    expect(first.revisions).toEqual({
+      "credentials.privateKey": 1,
+      "env.LEVEL": 1,
+      "env.TOKEN": 1,
+      "secretFiles.key": 1,
+    });
     const next = await checked(
       component,
       first,
@@ -62,7 +67,12 @@ describe("revisions: what a preview can show of a masked value's change", () => 
         secretFiles: { key: "k2" },
       }),
     );
-    expect(next.revisions).toEqual({ "env.LEVEL": 1, "env.TOKEN": 1, "secretFiles.key": 2 });
+    expect(next.revisions).toEqual({
+      "credentials.privateKey": 1,
+      "env.LEVEL": 1,
+      "env.TOKEN": 1,
+      "secretFiles.key": 2,
+    });
     expect(JSON.stringify(next.revisions)).not.toContain("k2");
   });
 
@@ -72,17 +82,31 @@ describe("revisions: what a preview can show of a masked value's change", () => 
       {},
       validInputs({ env: { A: "1" }, revisions: { "env.A": 9 } }),
     );
-    expect(inputs.revisions).toEqual({ "env.A": 1 });
+    expect(inputs.revisions).toEqual({ "credentials.privateKey": 1, "env.A": 1 });
   });
 
   it("Service check: keys name the component; a changed env value bumps only its own", async () => {
     const first = await checked(service, {}, validServiceInputs());
-    expect(first.revisions).toEqual({ "api.env.TOKEN": 1 });
+    expect(first.revisions).toEqual({ "api.env.TOKEN": 1, "credentials.privateKey": 1 });
     const next = await checked(
       service,
       first,
       validServiceInputs({ componentEnv: [{ TOKEN: "rotated" }, { LEVEL: "debug" }] }),
     );
-    expect(next.revisions).toEqual({ "api.env.TOKEN": 2, "web.env.LEVEL": 1 });
+    expect(next.revisions).toEqual({
+      "api.env.TOKEN": 2,
+      "credentials.privateKey": 1,
+      "web.env.LEVEL": 1,
+    });
+  });
+
+  it("a rotated login key shows as its revision going up (the key itself is [secret])", async () => {
+    const first = await checked(component, {}, validInputs());
+    const rotated = await checked(
+      component,
+      first,
+      validInputs({ credentials: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nnew\n" } }),
+    );
+    expect(rotated.revisions).toEqual({ "credentials.privateKey": 2 });
   });
 });
