@@ -16,6 +16,7 @@ import {
   podman,
   testNodeConfig,
 } from "../integration/test-nodes";
+import { changedLines } from "./cli-output";
 import { prepareExampleStack, removeContainers } from "./example-stack";
 
 const nodes = loadTestNodes();
@@ -206,11 +207,3 @@ describe("examples/basic end to end through the real pulumi CLI", () => {
     expect(rejections).toEqual([]);
   });
 });
-
-/** The lines of `pulumi preview --diff` output that mark a change, trimmed, alignment collapsed. */
-function changedLines(stdout: string): string[] {
-  return stdout
-    .split("\n")
-    .filter((line) => /^\s*[~+-] \S/.test(line))
-    .map((line) => line.trim().replace(/\s+:/, ":"));
-}

@@ -54,3 +54,13 @@ export function leftOver(names: readonly string[]): string[] {
   const present = new Set(containerNames());
   return names.flatMap((name) => [name, `${name}-previous`]).filter((name) => present.has(name));
 }
+
+/** Each container's `State.StartedAt` ("" when it does not exist): what a restart changes. */
+export function startedAt(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      podman("inspect", "--format", "{{.State.StartedAt}}", name).stdout.trim(),
+    ]),
+  );
+}

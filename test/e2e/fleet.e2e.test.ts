@@ -13,8 +13,8 @@ import { existsSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliStack, opsByName } from "../cli/pulumi-cli";
-import { httpGet, loadTestNodes, podman, testNodeConfig } from "../integration/test-nodes";
-import { leftOver, prepareExampleStack, removeContainers } from "./example-stack";
+import { httpGet, loadTestNodes, testNodeConfig } from "../integration/test-nodes";
+import { leftOver, prepareExampleStack, removeContainers, startedAt } from "./example-stack";
 
 const nodes = loadTestNodes();
 const PREFIX = "e2efleet-";
@@ -33,15 +33,6 @@ const SSHD = `${nodes.node.host}:${nodes.node.port}`;
 const SERVICE_TYPE = "pulumi-nodejs:dynamic/mcp:Service";
 
 let stack: CliStack;
-
-function startedAt(): Record<string, string> {
-  return Object.fromEntries(
-    CONTAINERS.map((name) => [
-      name,
-      podman("inspect", "--format", "{{.State.StartedAt}}", name).stdout.trim(),
-    ]),
-  );
-}
 
 type Status = Record<string, Record<string, { state: string; version: string }>>;
 
@@ -112,7 +103,7 @@ describe("examples/fleet end to end through the real pulumi CLI (inner node via 
 
   it("preview --diff of the frontend api's tag bump names the component, its old and its new image", async () => {
     const stateBefore = stack.stateText();
-    const before = startedAt();
+    const before = startedAt(CONTAINERS);
     stack.setConfig("apiImage", nodes.images.v2);
     const run = await stack.run("preview", { diff: true });
     expect(run.ok).toBe(true);
@@ -142,15 +133,15 @@ describe("examples/fleet end to end through the real pulumi CLI (inner node via 
     expect(run.connects).toEqual([]);
     expect(await httpGet(`http://127.0.0.1:${BASE_PORT + 1}/version`)).toBe("v1.0.0");
     expect(stack.stateText()).toBe(stateBefore);
-    expect(startedAt()).toEqual(before);
+    expect(startedAt(CONTAINERS)).toEqual(before);
   });
 
   it("up applies it to the frontend api alone: every other container keeps running untouched", async () => {
-    const before = startedAt();
+    const before = startedAt(CONTAINERS);
     const run = await stack.run("up");
     expect(run.ok).toBe(true);
     expect(opsByName(run)).toMatchObject({ frontend: "update", metrics: "same", docs: "same" });
-    const after = startedAt();
+    const after = startedAt(CONTAINERS);
     for (const name of CONTAINERS.filter((c) => c !== API)) {
       expect(after[name], name).toBe(before[name]);
     }

@@ -9,8 +9,9 @@ import { existsSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliStack, opsByName } from "../cli/pulumi-cli";
-import { httpGet, loadTestNodes, podman, testNodeConfig } from "../integration/test-nodes";
-import { leftOver, prepareExampleStack, removeContainers } from "./example-stack";
+import { httpGet, loadTestNodes, testNodeConfig } from "../integration/test-nodes";
+import { changedLines } from "./cli-output";
+import { leftOver, prepareExampleStack, removeContainers, startedAt } from "./example-stack";
 
 const nodes = loadTestNodes();
 const SERVICE = "e2esvc";
@@ -24,15 +25,6 @@ const SERVICE_TYPE = "pulumi-nodejs:dynamic/mcp:Service";
 const url = (index: number, route: string) => `http://127.0.0.1:${BASE_PORT + index}/${route}`;
 
 let stack: CliStack;
-
-function startedAt(): Record<string, string> {
-  return Object.fromEntries(
-    CONTAINERS.map((name) => [
-      name,
-      podman("inspect", "--format", "{{.State.StartedAt}}", name).stdout.trim(),
-    ]),
-  );
-}
 
 beforeAll(() => {
   removeContainers(CONTAINERS);
@@ -100,11 +92,7 @@ describe("examples/service end to end through the real pulumi CLI", () => {
     expect(opsByName(run)).toMatchObject({ shop: "update" });
     expect(run.stdout).toContain(`~ ${SERVICE_TYPE}: (update)`);
     // The changed lines a reviewer reads (alignment before ":" collapsed): components → worker → image.
-    const changed = run.stdout
-      .split("\n")
-      .filter((line) => /^\s*~ /.test(line))
-      .map((line) => line.trim().replace(/\s+:/, ":"));
-    expect(changed).toEqual([
+    expect(changedLines(run.stdout)).toEqual([
       `~ ${SERVICE_TYPE}: (update)`,
       "~ components: {",
       "~ worker: {",
@@ -116,10 +104,10 @@ describe("examples/service end to end through the real pulumi CLI", () => {
   });
 
   it("up applies it to the worker alone: the others keep running untouched", async () => {
-    const before = startedAt();
+    const before = startedAt(CONTAINERS);
     const run = await stack.run("up");
     expect(run.ok).toBe(true);
-    const after = startedAt();
+    const after = startedAt(CONTAINERS);
     expect(after[`${SERVICE}-web`]).toBe(before[`${SERVICE}-web`]);
     expect(after[`${SERVICE}-api`]).toBe(before[`${SERVICE}-api`]);
     expect(after[`${SERVICE}-worker`]).not.toBe(before[`${SERVICE}-worker`]);
