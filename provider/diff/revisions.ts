@@ -1,4 +1,4 @@
-import { containsUnknown, isUnknown } from "../spec/unknown";
+import { containsUnknown, isUnknown, UNKNOWN } from "../spec/unknown";
 
 /**
  * A number per env value, secret file and credential (key, passphrase, agent)
@@ -8,7 +8,7 @@ import { containsUnknown, isUnknown } from "../spec/unknown";
  * field marked. The revision is what the preview can show
  * (`~ revisions: { ~ env.TOKEN: 1 => 2 }`) without a hint of the value.
  */
-export type Revisions = Record<string, number>;
+export type Revisions = Record<string, number | typeof UNKNOWN>;
 
 type Values = Record<string, unknown>;
 
@@ -43,7 +43,8 @@ export function perComponent(env: unknown, secretFiles: unknown): Record<string,
 
 /**
  * The revisions after a check: unchanged for a value equal to the one before,
- * one more for a changed or unknown one, 1 for a new one. Undefined when
+ * one more for a changed one, 1 for a new one, unknown for one not known yet
+ * (a preview: it may or may not change). Undefined when
  * nothing is tracked (so a component without env or secret files has none).
  */
 export function nextRevisions(
@@ -61,8 +62,8 @@ export function nextRevisions(
   for (const key of keys) {
     const last = previous[key];
     const revision = typeof last === "number" && Number.isInteger(last) && last > 0 ? last : 0;
-    const same = revision > 0 && !containsUnknown(now[key]) && before?.[key] === now[key];
-    revisions[key] = same ? revision : revision + 1;
+    if (containsUnknown(now[key])) revisions[key] = UNKNOWN;
+    else revisions[key] = revision > 0 && before?.[key] === now[key] ? revision : revision + 1;
   }
   return revisions;
 }

@@ -6,6 +6,7 @@ import {
   nodeCredentialsSchema,
   nodeTargetSchema,
 } from "./node";
+import { UNKNOWN } from "./unknown";
 
 /** podman's own rule for container names; the service and component names join into one. */
 export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -24,6 +25,9 @@ const nameField = z
   .string()
   .max(LIMITS.nameLength)
   .regex(NAME, "must start with a letter or digit and hold only letters, digits, _ . and -");
+
+/** diff/revisions.ts: a count per value; unknown in a preview while its value is. */
+export const revisionsSchema = z.record(z.string(), z.union([z.int().min(1), z.literal(UNKNOWN)]));
 
 /** The component fields shared by `Component` and each entry of a `Service`. */
 export const componentFieldsShape = {
@@ -69,7 +73,7 @@ export const componentInputsSchema = z.strictObject({
   credentials: nodeCredentialsSchema.optional(),
   service: nameField,
   adopt: z.boolean().optional(),
-  revisions: z.record(z.string(), z.int().min(1)).optional(),
+  revisions: revisionsSchema.optional(),
   ...componentFieldsShape,
 });
 
@@ -85,7 +89,7 @@ export interface ComponentSpec {
    */
   adopt?: boolean;
   /** What a preview shows of a changed env value or secret file (diff/revisions.ts); state only. */
-  revisions?: Record<string, number>;
+  revisions?: Record<string, number | typeof UNKNOWN>;
   name: string;
   image: string;
   runtime: (typeof RUNTIMES)[number];

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { type CheckFailure, checkComponent } from "./check-component";
 import { checkWithUnknowns, type Path } from "./check-known";
 import type { CheckRules } from "./check-unikernel";
-import { type ComponentSpec, NAME } from "./component";
+import { type ComponentSpec, NAME, revisionsSchema } from "./component";
 import { LIMITS } from "./limits";
 import {
   type NodeCredentials,
@@ -29,7 +29,7 @@ export interface ServiceSpec {
   /** Take over running workloads of these names at create (see ComponentSpec.adopt). */
   adopt?: boolean;
   /** As ComponentSpec.revisions, keys prefixed with the component name; state only. */
-  revisions?: Record<string, number>;
+  revisions?: Record<string, number | typeof UNKNOWN>;
   components: Record<string, ServiceComponent>;
   /** Each component's env, apart from the rest so that it alone is a secret. */
   componentEnv: Record<string, Record<string, string>>;
@@ -55,7 +55,7 @@ export const serviceInputsSchema = z.strictObject({
     .regex(NAME, "must start with a letter or digit and hold only letters, digits, _ . and -"),
   active: z.boolean().default(true),
   adopt: z.boolean().optional(),
-  revisions: z.record(z.string(), z.int().min(1)).optional(),
+  revisions: revisionsSchema.optional(),
   components: componentList,
   componentEnv: envList.default([]),
   componentSecretFiles: envList.default([]),

@@ -3,7 +3,8 @@
 // the provider process itself (every SSH handshake and exec channel, test/cli's probe):
 // one SSH connection per node per run; the engine runs at most `--parallel` steps at once (8 unless
 // told), and a refresh or destroy sends one `podman inspect` / `podman rm` per wave of them; with
-// `--parallel 40`, a refresh of all 40 is at most two `podman inspect` and a destroy one `podman rm`.
+// `--parallel 40`, a refresh or a destroy of all 40 is at most two `podman inspect` / `podman rm`
+// (one, or two when the engine's Deletes arrive in two bursts; both seen).
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,13 +103,15 @@ describe(`${COUNT} components on one node through the real pulumi CLI`, () => {
     console.info(`destroy of ${COUNT}: ${removals.length} podman rm, ${run.durationMs} ms`);
   });
 
-  it(`destroy with --parallel ${COUNT}: one podman rm for all of them`, async () => {
+  it(`destroy with --parallel ${COUNT}: at most two podman rm for all of them`, async () => {
     expect((await stack.run("up")).ok).toBe(true);
     const run = await stack.run("destroy", { parallel: COUNT });
     expect(run.ok).toBe(true);
     expect(run.handshakes).toBe(1);
-    expect(podmanCalls(run, "rm")).toHaveLength(1);
+    const removals = podmanCalls(run, "rm");
+    expect(removals.length).toBeGreaterThanOrEqual(1);
+    expect(removals.length).toBeLessThanOrEqual(2);
     expect(leftOver(CONTAINERS)).toEqual([]);
-    console.info(`destroy --parallel ${COUNT}: ${run.durationMs} ms`);
+    console.info(`destroy --parallel ${COUNT}: ${removals.length} podman rm, ${run.durationMs} ms`);
   });
 });

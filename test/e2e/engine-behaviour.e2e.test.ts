@@ -106,6 +106,10 @@ describe("1. a preview with inputs not known yet (another resource's outputs)", 
       "~ env: {",
       '~ A_CONTAINER: "e2eeng-a" => [unknown]',
       `~ A_IMAGE_ID: "${v1Id}" => [unknown]`,
+      // Their revisions (what marks a change of a value shown as [secret]) are not known either.
+      "~ revisions: {",
+      "~ env.A_CONTAINER: 1 => [unknown]",
+      "~ env.A_IMAGE_ID: 1 => [unknown]",
     ]);
     expect(changedLines(sectionOf(preview.stdout, "e2eeng-s"))).toEqual([
       `~ ${SERVICE_TYPE}: (update)`,

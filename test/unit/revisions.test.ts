@@ -32,9 +32,9 @@ describe("revisions: what a preview can show of a masked value's change", () => 
     expect(changed).toEqual({ "env.A": 2, "env.B": 1 });
   });
 
-  it("an unknown value counts as a change; a whole unknown group keeps what state has", () => {
+  it("an unknown value's revision is unknown too; a whole unknown group keeps what state has", () => {
     expect(nextRevisions({ "env.A": "x" }, { "env.A": 3 }, { "env.A": UNKNOWN })).toEqual({
-      "env.A": 4,
+      "env.A": UNKNOWN,
     });
     expect(tracked({ env: UNKNOWN })).toBeUndefined();
     expect(nextRevisions({ "env.A": "x" }, { "env.A": 3 }, undefined)).toEqual({ "env.A": 3 });
