@@ -9,6 +9,7 @@ import {
   specProblems,
   volumeProblems,
 } from "../../provider/runtime/node-preflight";
+import { mapPodmanInspect } from "../../provider/runtime/podman-inspect";
 import { checkComponent } from "../../provider/spec/check-component";
 import type { ComponentSpec } from "../../provider/spec/component";
 import type { Transport } from "../../provider/transport";
@@ -189,5 +190,25 @@ describe("preflight over a transport", () => {
     await preflight(transport, spec({ memoryMb: 64, volumes: ["/srv/mcq:/data"] }));
     await preflight(transport, spec());
     expect(seen).toEqual(["probe"]);
+  });
+});
+
+describe("rootless podman's default network reads back as none asked for", () => {
+  const inspected = (mode: string, createCommand: string[]) =>
+    mapPodmanInspect({
+      Name: "mcq-api",
+      Config: { Image: "reg/mcq:v1", CreateCommand: createCommand },
+      HostConfig: { NetworkMode: mode },
+      NetworkSettings: { Networks: {} },
+      State: { Status: "running", Running: true },
+    });
+
+  it("slirp4netns without --network is the default; with it, it was asked for", () => {
+    expect(inspected("slirp4netns", ["podman", "run", "reg/mcq:v1"]).network).toBeUndefined();
+    expect(
+      inspected("slirp4netns", ["podman", "run", "--network", "slirp4netns", "reg/mcq:v1"]).network,
+    ).toBe("slirp4netns");
+    expect(inspected("bridge", ["podman", "run", "reg/mcq:v1"]).network).toBeUndefined();
+    expect(inspected("host", ["podman", "run", "--network", "host"]).network).toBe("host");
   });
 });
