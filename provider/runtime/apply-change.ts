@@ -25,6 +25,9 @@ export async function applyChange(
   if (plan === "recreate") return replaceWorkload(runtimeFor(spec), previous, spec);
   // The old workload is reached the new way: a rotated key may have revoked the old one.
   const old = { ...previous, node: spec.node, credentials: spec.credentials };
+  // The new runtime's preflight runs before the old workload goes (createWorkload repeats it, cached).
+  const next = runtimeFor(spec);
+  await next.preflight?.(spec);
   await removeWorkload(runtimeFor(old), old);
-  return createWorkload(runtimeFor(spec), spec);
+  return createWorkload(next, spec);
 }

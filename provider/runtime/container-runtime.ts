@@ -12,6 +12,7 @@ import type { Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { withSecretFiles } from "./container-secrets";
 import { inspectBatched } from "./inspect-batch";
+import { preflight } from "./node-preflight";
 import { removeBatched, stopBatched } from "./podman-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
@@ -21,6 +22,11 @@ import type { LiveWorkload, WorkloadRuntime } from "./types";
 /** MCP's runtime operations over podman on one node. */
 export class ContainerRuntime implements WorkloadRuntime {
   constructor(readonly transport: Transport) {}
+
+  /** Rootless logins: subordinate ids, runtime directory, lingering, ports, limits, volumes. */
+  preflight(spec: ComponentSpec): Promise<void> {
+    return preflight(this.transport, spec);
+  }
 
   /** Pulls the image; a tag that does not exist fails here, before anything runs. */
   async pull(spec: ComponentSpec): Promise<void> {

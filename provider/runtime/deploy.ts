@@ -152,6 +152,8 @@ export async function createWorkload(
   spec: ComponentSpec,
 ): Promise<LiveWorkload> {
   const name = workloadName(spec);
+  // What this node's login cannot do as asked is refused before anything is touched.
+  await runtime.preflight?.(spec);
   // The pull fails a bad tag before anything is touched; the inspect only looks.
   const [, existing] = await Promise.all([runtime.pull(spec), runtime.inspect(name)]);
   if (!existing) return runAndWait(runtime, spec, name);
@@ -178,6 +180,7 @@ export async function replaceWorkload(
 ): Promise<LiveWorkload> {
   const name = workloadName(spec);
   const previousName = `${name}-previous`;
+  await runtime.preflight?.(spec);
   // Asked together, so a batching runtime answers both inspections in one round
   // trip, while the pull fails a bad tag before anything is touched.
   let [, current, setAside] = await Promise.all([

@@ -91,15 +91,29 @@ function env(entries: string[] | undefined): Record<string, string> {
 export function mapPodmanInspect(raw: unknown): LiveWorkload {
   const inspect = asObject(raw);
   const image = inspect.Config?.Image ?? inspect.ImageName ?? "";
-  // podman's default network is "podman" (mode "bridge"); anything else was asked for.
+  // podman's default network is "podman" (mode "bridge"); rootless podman's default is
+  // mode "slirp4netns" (podman 4), which counts as asked for only when the command
+  // line that made the container named a network. Anything else was asked for.
   const networks = Object.keys(inspect.NetworkSettings?.Networks ?? {});
   const mode = inspect.HostConfig?.NetworkMode;
+  const askedNetwork = (inspect.Config?.CreateCommand ?? []).some(
+    (arg) =>
+      arg === "--network" ||
+      arg === "--net" ||
+      arg.startsWith("--network=") ||
+      arg.startsWith("--net="),
+  );
+  const defaultMode =
+    mode === undefined ||
+    mode === "bridge" ||
+    mode === "default" ||
+    (mode === "slirp4netns" && !askedNetwork);
   const network =
     networks.length === 1 && networks[0] !== "podman"
       ? networks[0]
-      : mode && mode !== "bridge" && mode !== "default"
-        ? mode
-        : undefined;
+      : defaultMode
+        ? undefined
+        : mode;
   return {
     name: inspect.Name ?? "",
     runtime: "container",

@@ -59,4 +59,9 @@ export interface WorkloadRuntime {
    * answering); throws with the reason when it is not ready.
    */
   checkReady?(spec: ComponentSpec, name: string): Promise<void>;
+  /**
+   * Refuses, before anything is touched, a spec this node's login cannot carry
+   * out as asked (node-preflight: rootless podman's needs and limits).
+   */
+  preflight?(spec: ComponentSpec): Promise<void>;
 }

@@ -27,6 +27,7 @@ import {
   nodeCapabilities,
   requireUnikernelSupport,
 } from "./node-capabilities";
+import { preflight } from "./node-preflight";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 import {
   buildImageName,
@@ -90,6 +91,11 @@ export class UnikernelRuntime implements WorkloadRuntime {
   private readonly pulled = new Map<string, Pulled>();
 
   constructor(readonly transport: Transport) {}
+
+  /** Rootless logins: subordinate ids (podman pulls the image), runtime directory, lingering, ports, volumes. */
+  preflight(spec: ComponentSpec): Promise<void> {
+    return preflight(this.transport, spec);
+  }
 
   private async capabilities(): Promise<NodeCapabilities> {
     return nodeCapabilities(this.transport);
