@@ -4,18 +4,19 @@
 // and nothing is created. Then with the copied program's volume moved under the login's home (the
 // fixture never changes the shared /srv/hello): up → serves v1 under the login's podman → destroy.
 
-import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareProgram } from "../cli/prepare-program";
 import type { CliStack } from "../cli/pulumi-cli";
-import { httpGet, loadTestNodes, type TestNodes, testNodeConfig } from "../integration/test-nodes";
+import {
+  httpGet,
+  loadTestNodes,
+  podmanAs as podmanAsLogin,
+  type RootlessNodes,
+  testNodeConfig,
+} from "../integration/test-nodes";
 import { exampleStack } from "./example-stack";
-
-interface RootlessNodes extends TestNodes {
-  rootless: { user: string; home: string; uid: number; podmanEnv: Record<string, string> };
-}
 
 const nodes = loadTestNodes() as RootlessNodes;
 const rl = nodes.rootless;
@@ -24,23 +25,7 @@ const CONTAINER = "hello-web";
 const dataDir = `${rl.home}/rl-e2e-hello`;
 
 function podmanAs(...args: string[]) {
-  const result = spawnSync(
-    "runuser",
-    [
-      "-u",
-      rl.user,
-      "--",
-      "env",
-      "-i",
-      `HOME=${rl.home}`,
-      "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
-      ...Object.entries(rl.podmanEnv).map(([key, value]) => `${key}=${value}`),
-      "podman",
-      ...args,
-    ],
-    { encoding: "utf8", cwd: "/" },
-  );
-  return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  return podmanAsLogin(rl, ...args);
 }
 
 const namesAs = () =>

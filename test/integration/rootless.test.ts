@@ -17,20 +17,11 @@ import {
   httpGet,
   loadTestNodes,
   podman,
+  podmanAs as podmanAsLogin,
+  type RootlessNodes,
   removeContainers,
   sshNodeInputs,
-  type TestNodes,
 } from "./test-nodes";
-
-interface RootlessNodes extends TestNodes {
-  rootless: {
-    user: string;
-    home: string;
-    uid: number;
-    podmanEnv: Record<string, string>;
-    bare: { user: string; home: string; uid: number };
-  };
-}
 
 const nodes = loadTestNodes() as RootlessNodes;
 const rl = nodes.rootless;
@@ -39,26 +30,8 @@ const SVC_PORTS = { web: 18951, api: 18952 };
 const NAME = "rl-web";
 const dataDir = `${rl.home}/rl-data`;
 
-/** Runs podman as the rootless login, with the environment its SSH sessions get. */
 function podmanAs(...args: string[]) {
-  const result = spawnSync(
-    "runuser",
-    [
-      "-u",
-      rl.user,
-      "--",
-      "env",
-      "-i",
-      `HOME=${rl.home}`,
-      `USER=${rl.user}`,
-      "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
-      ...Object.entries(rl.podmanEnv).map(([key, value]) => `${key}=${value}`),
-      "podman",
-      ...args,
-    ],
-    { encoding: "utf8", cwd: "/" },
-  );
-  return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  return podmanAsLogin(rl, ...args);
 }
 
 function namesAs(): string[] {

@@ -22,6 +22,41 @@ export interface TestNodes {
 
 const ENV_FILE = resolve(__dirname, "../../.test-nodes/env.json");
 
+/** The fixture's unprivileged login (rootless podman) and one without subordinate ids. */
+export interface RootlessLogin {
+  user: string;
+  home: string;
+  uid: number;
+  podmanEnv: Record<string, string>;
+  bare: { user: string; home: string; uid: number };
+}
+
+export interface RootlessNodes extends TestNodes {
+  rootless: RootlessLogin;
+}
+
+/** Runs podman as the rootless login, with the environment its SSH sessions get. */
+export function podmanAs(login: RootlessLogin, ...args: string[]) {
+  const result = spawnSync(
+    "runuser",
+    [
+      "-u",
+      login.user,
+      "--",
+      "env",
+      "-i",
+      `HOME=${login.home}`,
+      `USER=${login.user}`,
+      "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+      ...Object.entries(login.podmanEnv).map(([key, value]) => `${key}=${value}`),
+      "podman",
+      ...args,
+    ],
+    { encoding: "utf8", cwd: "/" },
+  );
+  return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
 export function loadTestNodes(): TestNodes {
   let text: string;
   try {
