@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PreparedProgram, prepareProgram } from "../cli/prepare-program";
 import { type CliRun, type CliStack, opsByName } from "../cli/pulumi-cli";
-import { httpGet, loadTestNodes, podman, testNodeConfig } from "../integration/test-nodes";
+import {
+  httpGet,
+  loadTestNodes,
+  podman,
+  runHandMade,
+  testNodeConfig,
+} from "../integration/test-nodes";
 import { changedLines, sectionOf } from "./cli-output";
 import { exampleStack, leftOver, removeContainers } from "./example-stack";
 
@@ -154,21 +160,7 @@ describe("2. adopting a container started by hand with podman run", () => {
 
   beforeAll(() => {
     // As a user starts it by hand: no labels of ours, the same name, image, port, env and cmd.
-    const run = podman(
-      "run",
-      "-d",
-      "--name",
-      NAME,
-      "-p",
-      "127.0.0.1:18910:8080",
-      "--restart",
-      "unless-stopped",
-      "-e",
-      "MODE=hand-made",
-      nodes.images.v1,
-      "--flag",
-      "value with spaces",
-    );
+    const run = runHandMade(NAME, 18910, nodes.images.v1);
     expect(run.exitCode, run.stderr).toBe(0);
     handMade = identity(NAME);
     stack = stackFor("adopt", { scenario: "adopt" });

@@ -7,7 +7,9 @@ import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+import { REPO_ROOT } from "../cli/repo-root";
+
+export { REPO_ROOT };
 
 export interface ProgramDirOptions {
   /** Package name -> directory to copy into node_modules/<name>. */

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllConnections } from "../../provider/transport";
 import { failureOf } from "./failure-of";
 import { checked, create, provider, update } from "./provider-calls";
-import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from "./test-nodes";
+import {
+  httpGet,
+  loadTestNodes,
+  podman,
+  removeContainers,
+  runHandMade,
+  sshNodeInputs,
+} from "./test-nodes";
 
 // Adoption through `create` with adopt: true, over the real sshd and podman. (The engine's
 // import calls Read with the id alone and never reaches a dynamic provider: pulumi/pulumi#3550.)
@@ -41,21 +48,7 @@ let handMade = "";
 beforeAll(() => {
   removeContainers(NAME, `${NAME}-previous`);
   // Deployed by hand (or by MCP's agent): no labels of ours, no `--` before the image.
-  const run = podman(
-    "run",
-    "-d",
-    "--name",
-    NAME,
-    "-p",
-    `127.0.0.1:${PORT}:8080`,
-    "--restart",
-    "unless-stopped",
-    "-e",
-    "MODE=hand-made",
-    nodes.images.v1,
-    "--flag",
-    "value with spaces",
-  );
+  const run = runHandMade(NAME, PORT, nodes.images.v1);
   expect(run.exitCode, run.stderr).toBe(0);
   handMade = identity();
   expect(handMade).toMatch(/ running$/);

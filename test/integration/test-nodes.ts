@@ -104,6 +104,28 @@ export function sshAndLocal(nodes: TestNodes, prefix: string, ports: readonly [n
   ];
 }
 
+/**
+ * A container as a user (or MCP's agent) starts it by hand: no labels of ours, no `--` before the
+ * image, env MODE=hand-made, cmd `--flag "value with spaces"`. What the adoption tests take over.
+ */
+export function runHandMade(name: string, hostPort: number, image: string) {
+  return podman(
+    "run",
+    "-d",
+    "--name",
+    name,
+    "-p",
+    `127.0.0.1:${hostPort}:8080`,
+    "--restart",
+    "unless-stopped",
+    "-e",
+    "MODE=hand-made",
+    image,
+    "--flag",
+    "value with spaces",
+  );
+}
+
 /** Runs podman on this machine (the node the loopback sshd serves) to look behind the provider's back. */
 export function podman(...args: string[]): { exitCode: number; stdout: string; stderr: string } {
   const result = spawnSync("podman", args, { encoding: "utf8", env: process.env });
