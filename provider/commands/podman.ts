@@ -16,8 +16,9 @@ export const LABELS = {
 
 export const MANAGED_BY = "pulumi-mcp";
 
-export function podmanPull(image: string): string[] {
-  return ["podman", "pull", "--quiet", image];
+/** `podman pull`; with the auth file a registry login wrote (commands/registry-login) when there is one. */
+export function podmanPull(image: string, authFile?: string): string[] {
+  return ["podman", "pull", "--quiet", ...(authFile ? ["--authfile", authFile] : []), "--", image];
 }
 
 export function podmanImageExists(image: string): string[] {

@@ -31,6 +31,29 @@ export function tracked(groups: Record<string, unknown>): Values | undefined {
   return values;
 }
 
+/**
+ * The node credentials' groups: `credentials.privateKey`, … and one
+ * `registries.<server>` per registry login (its username and password
+ * together), so a rotated password shows as that registry's revision.
+ */
+export function credentialGroups(credentials: unknown): Record<string, unknown> {
+  if (isUnknown(credentials)) return { credentials };
+  const { registries, ...rest } = asRecord(credentials);
+  if (registries === undefined) return { credentials: rest };
+  if (isUnknown(registries) || !Array.isArray(registries))
+    return { credentials: rest, registries: UNKNOWN };
+  const logins: Record<string, unknown> = {};
+  for (const entry of registries) {
+    const { server, username, password } = asRecord(entry);
+    if (isUnknown(server) || typeof server !== "string")
+      return { credentials: rest, registries: UNKNOWN };
+    logins[server] = containsUnknown([username, password])
+      ? UNKNOWN
+      : `${username}\u0000${password}`;
+  }
+  return { credentials: rest, registries: logins };
+}
+
 /** A service's groups, one per component and kind: `api.env`, `api.secretFiles`. */
 export function perComponent(env: unknown, secretFiles: unknown): Record<string, unknown> {
   if (isUnknown(env) || isUnknown(secretFiles)) return { all: env };

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, planChange } from "../diff/component-diff";
-import { nextRevisions, tracked } from "../diff/revisions";
+import { credentialGroups, nextRevisions, tracked } from "../diff/revisions";
 import { runtimeFor } from "../runtime";
 import { applyChange, touchesNode } from "../runtime/apply-change";
 import { createWorkload, removeWorkload } from "../runtime/deploy";
@@ -39,9 +39,17 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     if (!outcome.ok) return { inputs: news, failures: outcome.failures };
     const { revisions: _given, ...spec } = outcome.spec;
     const revisions = nextRevisions(
-      tracked({ env: olds.env, secretFiles: olds.secretFiles, credentials: olds.credentials }),
+      tracked({
+        env: olds.env,
+        secretFiles: olds.secretFiles,
+        ...credentialGroups(olds.credentials),
+      }),
       olds.revisions,
-      tracked({ env: spec.env, secretFiles: spec.secretFiles, credentials: spec.credentials }),
+      tracked({
+        env: spec.env,
+        secretFiles: spec.secretFiles,
+        ...credentialGroups(spec.credentials),
+      }),
     );
     return { inputs: { ...spec, ...(revisions ? { revisions } : {}) } };
   },

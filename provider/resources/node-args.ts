@@ -1,5 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 
+/** A login to one image registry, for the pulls of images it serves. */
+export interface RegistryArgs {
+  /** The registry as image references name it: `host[:port]` (Docker Hub: `docker.io`). */
+  server: pulumi.Input<string>;
+  username: pulumi.Input<string>;
+  /** Password or token. Stored as a secret, and given to `podman login` on stdin only. */
+  password: pulumi.Input<string>;
+}
+
 /** How to reach a node. Credentials travel apart from the rest, as a secret. */
 export interface NodeArgs {
   host: pulumi.Input<string>;
@@ -19,6 +28,12 @@ export interface NodeArgs {
   knownHosts?: pulumi.Input<string>;
   /** Connect without verifying the host key. Logs a warning on every connection. */
   insecureIgnoreHostKey?: pulumi.Input<boolean>;
+  /**
+   * Registries to log in to (`podman login`, into the login's
+   * ~/.pulumi-mcp/registry-auth.json) before pulling an image they serve;
+   * one entry per server. Stored as a secret with the other credentials.
+   */
+  registries?: pulumi.Input<pulumi.Input<RegistryArgs>[]>;
   /** Reach this node through another one, like OpenSSH's ProxyJump. */
   proxyJump?: NodeArgs;
   /** Run every command through `sudo -n`. */
@@ -51,12 +66,13 @@ interface SplitNode {
  * resolving the whole node would make every field of it secret.
  */
 export function splitNodeArgs(node: NodeArgs): SplitNode {
-  const { privateKey, passphrase, agent, proxyJump, ...target } = node;
+  const { privateKey, passphrase, agent, registries, proxyJump, ...target } = node;
   const jump = proxyJump ? splitNodeArgs(proxyJump) : undefined;
   const credentials: Record<string, unknown> = {};
   if (privateKey !== undefined) credentials.privateKey = privateKey;
   if (passphrase !== undefined) credentials.passphrase = passphrase;
   if (agent !== undefined) credentials.agent = agent;
+  if (registries !== undefined) credentials.registries = registries;
   if (jump?.credentials) credentials.proxyJump = jump.credentials;
   return {
     target: jump ? { ...target, proxyJump: jump.target } : { ...target },

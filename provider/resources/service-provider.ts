@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { planChange } from "../diff/component-diff";
-import { nextRevisions, perComponent, tracked } from "../diff/revisions";
+import { credentialGroups, nextRevisions, perComponent, tracked } from "../diff/revisions";
 import { diffService, type ServiceDiff } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
 import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
@@ -250,12 +250,12 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     const revisions = nextRevisions(
       tracked({
         ...perComponent(olds.componentEnv, olds.componentSecretFiles),
-        credentials: olds.credentials,
+        ...credentialGroups(olds.credentials),
       }),
       olds.revisions,
       tracked({
         ...perComponent(spec.componentEnv, spec.componentSecretFiles),
-        credentials: spec.credentials,
+        ...credentialGroups(spec.credentials),
       }),
     );
     return { inputs: withoutUndefined({ ...spec, ...(revisions ? { revisions } : {}) }) };

@@ -2,7 +2,6 @@ import {
   podmanInspect,
   podmanListManaged,
   podmanLogs,
-  podmanPull,
   podmanRename,
   podmanRun,
   podmanStart,
@@ -17,6 +16,7 @@ import { removeBatched, stopBatched } from "./podman-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
 import { pullOnce } from "./pull-once";
+import { pullImage, pullKey } from "./registry-pull";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
@@ -28,14 +28,15 @@ export class ContainerRuntime implements WorkloadRuntime {
     return preflight(this.transport, spec);
   }
 
-  /** Pulls the image; a tag that does not exist fails here, before anything runs. */
+  /**
+   * Pulls the image (logged in to its registry when the node has credentials
+   * for it); a tag that does not exist or a refused login fails here, before anything runs.
+   */
   async pull(spec: ComponentSpec): Promise<void> {
-    await pullOnce(this.transport, spec.image, async () => {
-      ensureSuccess(
-        `podman pull ${spec.image}`,
-        await runPodman(this.transport, podmanPull(spec.image)),
-      );
-    });
+    const registries = spec.credentials?.registries;
+    await pullOnce(this.transport, pullKey(spec.image, registries), () =>
+      pullImage(this.transport, spec.image, registries),
+    );
   }
 
   /** `runContainer`, with the spec's secret files made into podman secrets around it (container-secrets). */

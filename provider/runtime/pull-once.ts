@@ -1,13 +1,32 @@
 import type { Transport } from "../transport";
 
 /**
- * How long a successful pull of a pinned reference counts for on a node. The
- * tag *is* the version (MCP's rule), so within one run every component of
- * that image can share one pull: 20 components cost one `podman pull`.
+ * How long a successful pull of a pinned reference (or a registry login)
+ * counts for on a node. The tag *is* the version (MCP's rule), so within one
+ * run every component of that image can share one pull: 20 components cost
+ * one `podman pull`.
  */
 const FRESH_MS = 60_000;
 
-const pulls = new Map<string, { done: Promise<void>; at: number }>();
+const done = new Map<string, { result: Promise<unknown>; at: number }>();
+
+/** Runs `work` for (node, key) unless it is in flight or succeeded within FRESH_MS; shares its result. */
+export function onceFresh<T>(
+  transport: Transport,
+  key: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const id = `${transport.label}\u0000${key}`;
+  const known = done.get(id);
+  if (known && Date.now() - known.at < FRESH_MS) return known.result as Promise<T>;
+  const entry = { result: work(), at: Date.now() };
+  done.set(id, entry);
+  // A failure is not remembered: the next attempt tries again.
+  entry.result.catch(() => {
+    if (done.get(id) === entry) done.delete(id);
+  });
+  return entry.result;
+}
 
 /** Runs `pull` for (node, image) unless one is in flight or succeeded within FRESH_MS. */
 export function pullOnce(
@@ -15,14 +34,5 @@ export function pullOnce(
   image: string,
   pull: () => Promise<void>,
 ): Promise<void> {
-  const key = `${transport.label}\u0000${image}`;
-  const known = pulls.get(key);
-  if (known && Date.now() - known.at < FRESH_MS) return known.done;
-  const entry = { done: pull(), at: Date.now() };
-  pulls.set(key, entry);
-  // A failed pull is not remembered: the next attempt tries again.
-  entry.done.catch(() => {
-    if (pulls.get(key) === entry) pulls.delete(key);
-  });
-  return entry.done;
+  return onceFresh(transport, `pull\u0000${image}`, pull);
 }

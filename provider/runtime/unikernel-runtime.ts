@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { chain } from "../commands/chain";
 import { opsBuild, opsConfigJson, parseBootableImagePath } from "../commands/ops";
-import { podmanPull } from "../commands/podman";
 import { QMP_CLIENT, qemuBootArgv } from "../commands/qemu";
 import {
   bootVm,
@@ -28,6 +27,7 @@ import {
   requireUnikernelSupport,
 } from "./node-capabilities";
 import { preflight } from "./node-preflight";
+import { pullImage } from "./registry-pull";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 import {
   buildImageName,
@@ -122,7 +122,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     requireUnikernelSupport(caps, this.transport.label, spec.accel);
     const paths = unikernelPaths(caps.home);
     const pullStart = Date.now();
-    await this.exec(`podman pull ${spec.image}`, podmanPull(spec.image));
+    await pullImage(this.transport, spec.image, spec.credentials?.registries);
     const inspected = await this.exec(
       `podman image inspect ${spec.image}`,
       podmanImageInspect(spec.image),

@@ -21,9 +21,20 @@ export type CheckOutcome =
   | { ok: true; spec: ComponentSpec }
   | { ok: false; failures: CheckFailure[] };
 
+/** A registry login's server or username: shown in errors (its password never is). */
+function isRegistryName(path: readonly PropertyKey[]): boolean {
+  return path[1] === "registries" && (path[3] === "server" || path[3] === "username");
+}
+
 /** Paths whose values must never be shown: credentials, every env value and every secret file. */
 function isSecretPath(path: readonly PropertyKey[]): boolean {
-  return path[0] === "credentials" || path[0] === "env" || path[0] === "secretFiles";
+  if (path[0] === "credentials") return !isRegistryName(path);
+  return path[0] === "env" || path[0] === "secretFiles";
+}
+
+/** Registry logins are given as `node.registries` (node-args.ts splits them into credentials). */
+function userPath(path: readonly PropertyKey[]): readonly PropertyKey[] {
+  return path[0] === "credentials" && path[1] === "registries" ? ["node", ...path.slice(1)] : path;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -37,7 +48,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 function zodFailures(input: unknown, error: z.ZodError): CheckFailure[] {
   return error.issues.map((issue) => {
-    const property = propertyName(issue.path);
+    const property = propertyName(userPath(issue.path));
     const value = valueAt(input, issue.path);
     const shown = isSecretPath(issue.path) ? "[secret]" : showValue(value);
     const reason =

@@ -28,8 +28,20 @@ function lastName(path: Path): string | undefined {
   return undefined;
 }
 
+/** A registry login's fields (credentials.registries[i]): unique servers, so none is "listed twice". */
+function registryStandIn(rest: Path): unknown {
+  const [index, field] = rest;
+  if (index === undefined) return [];
+  const server = `${TAG}-${String(index)}.invalid`;
+  if (field === undefined) return { server, username: UNKNOWN, password: UNKNOWN };
+  return field === "server" ? server : UNKNOWN;
+}
+
 /** Node and credential fields: stand-ins that neither fail nor demand other fields. */
-function nodeStandIn(field: string | undefined, inCredentials: boolean): unknown {
+function nodeStandIn(path: Path, inCredentials: boolean): unknown {
+  const registries = path.indexOf("registries");
+  if (inCredentials && registries >= 0) return registryStandIn(path.slice(registries + 1));
+  const field = lastName(path);
   if (field === "node" || (field === "proxyJump" && !inCredentials))
     return { host: HOST, local: true };
   if (field === "credentials" || field === "proxyJump") return { privateKey: UNKNOWN };
@@ -75,7 +87,7 @@ function fieldStandIn(path: Path, fields: Bag, nextPort: () => number): unknown 
 function standInFor(path: Path, input: Bag, nextPort: () => number): unknown {
   const [first, index] = path;
   if (first === "node" || first === "credentials")
-    return nodeStandIn(lastName(path), first === "credentials");
+    return nodeStandIn(path, first === "credentials");
   // A service's component entry: its own check (checkComponent) deals with unknown fields
   // in it; only a whole entry and its name, which key the service's maps, need stand-ins here.
   if (first === "components" && typeof index === "number") {

@@ -14,7 +14,8 @@ export interface ImageRef {
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-const DOMAIN =
+/** A registry host with an optional port, as the first component of a reference. */
+export const DOMAIN =
   /^(?:\[[a-fA-F0-9:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]{1,5})?$/;
 
 /** Parses a reference; returns a reason string when it does not parse. */
@@ -62,6 +63,13 @@ export function parseImageRef(reference: string): ImageRef | string {
     }
   }
   return { registry, repository: parts.join("/"), tag, digest };
+}
+
+/** The registry a reference pulls from: the one it names, else Docker Hub's (podman's default without search registries). */
+export function registryOf(reference: string): string | undefined {
+  const parsed = parseImageRef(reference);
+  if (typeof parsed === "string") return undefined;
+  return parsed.registry ?? "docker.io";
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DOMAIN } from "./image-ref";
 import { LIMITS } from "./limits";
 
 const HOST =
@@ -29,13 +30,42 @@ export interface NodeTarget {
   proxyJump?: NodeTarget;
 }
 
+/** A login to one image registry: what `podman login` is given for pulls from `server`. */
+export interface RegistryCredential {
+  /** The registry as image references name it: `host[:port]` (Docker Hub: `docker.io`). */
+  server: string;
+  username: string;
+  /** Password or token; only ever on `podman login`'s stdin. */
+  password: string;
+}
+
 /** The secret half of a node: kept apart so it can be a secret output on its own. */
 export interface NodeCredentials {
   privateKey?: string;
   passphrase?: string;
   agent?: string;
+  /** Registry logins for this node's pulls, one per server. */
+  registries?: RegistryCredential[];
   proxyJump?: NodeCredentials;
 }
+
+/** podman reads the password from stdin up to its end; a newline or NUL would not survive. */
+const ONE_LINE = /^[^\n\r\0]+$/;
+
+const registryCredentialSchema = z.strictObject({
+  server: z
+    .string()
+    .max(LIMITS.hostLength)
+    .regex(
+      DOMAIN,
+      "must be a registry host[:port] as image references name it (no scheme, no path)",
+    ),
+  username: z.string().max(256).regex(ONE_LINE, "must be one non-empty line"),
+  password: z
+    .string()
+    .max(16 * 1024)
+    .regex(ONE_LINE, "must be one non-empty line"),
+});
 
 export const nodeTargetSchema: z.ZodType<NodeTarget, unknown> = z.lazy(() =>
   z.strictObject({
@@ -78,6 +108,7 @@ export const nodeCredentialsSchema: z.ZodType<NodeCredentials, unknown> = z.lazy
       .optional(),
     passphrase: z.string().max(4096).optional(),
     agent: z.string().min(1).max(LIMITS.pathLength).optional(),
+    registries: z.array(registryCredentialSchema).max(32).optional(),
     proxyJump: nodeCredentialsSchema.optional(),
   }),
 );
@@ -92,6 +123,21 @@ export function nodeProblems(
   path: string,
 ): { property: string; reason: string }[] {
   const problems: { property: string; reason: string }[] = [];
+  const servers = (credentials?.registries ?? []).map((registry) => registry.server);
+  for (const [index, server] of servers.entries()) {
+    if (servers.indexOf(server) !== index) {
+      problems.push({
+        property: `${path}.registries[${index}].server`,
+        reason: `${path}.registries[${index}].server = ${JSON.stringify(server)}: this registry is listed twice (one login per registry and node)`,
+      });
+    }
+  }
+  if (path.endsWith("proxyJump") && credentials?.registries) {
+    problems.push({
+      property: `${path}.registries`,
+      reason: `${path}.registries: a jump host pulls no images; set registries on the node that runs the components`,
+    });
+  }
   if (node.local) return problems;
   if (!credentials?.privateKey && !credentials?.agent) {
     problems.push({

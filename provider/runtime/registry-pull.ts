@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+import { podmanPull } from "../commands/podman";
+import { podmanLogin } from "../commands/registry-login";
+import { registryOf } from "../spec/image-ref";
+import type { RegistryCredential } from "../spec/node";
+import type { Transport } from "../transport";
+import { CommandFailed, ensureSuccess } from "./command-error";
+import { runPodman } from "./podman-retry";
+import { onceFresh } from "./pull-once";
+
+/** podman's words when a registry wants credentials it did not get (or refuses the ones it got). */
+const UNAUTHORIZED =
+  /authentication required|unauthorized|requested access to the resource is denied/i;
+
+/** The node's login for the registry an image is pulled from, if it has one. */
+export function credentialFor(
+  image: string,
+  registries: readonly RegistryCredential[] | undefined,
+): RegistryCredential | undefined {
+  const server = registryOf(image);
+  return registries?.find((registry) => registry.server === server);
+}
+
+/** Tells logins apart in this process's caches without keeping the password in a key. */
+function fingerprint(credential: RegistryCredential): string {
+  return createHash("sha256")
+    .update(`${credential.server}\u0000${credential.username}\u0000${credential.password}`)
+    .digest("hex");
+}
+
+/**
+ * Logs in to the registry (once per node, login and run) and returns the
+ * auth file's path. A wrong password or a registry that does not answer
+ * fails here, naming the registry, before anything is touched.
+ */
+function login(transport: Transport, credential: RegistryCredential): Promise<string> {
+  return onceFresh(transport, `login\u0000${fingerprint(credential)}`, async () => {
+    const { argv, stdin } = podmanLogin(
+      credential.server,
+      credential.username,
+      credential.password,
+    );
+    const result = await runPodman(transport, argv, { stdin });
+    const what = `logging in to registry ${credential.server} as ${credential.username}`;
+    const file = ensureSuccess(what, result).stdout.trim().split("\n").pop() ?? "";
+    if (!file.startsWith("/")) throw new Error(`${what} printed no auth file path`);
+    return file;
+  });
+}
+
+/** The cache key of a pull: the image, and which login it was pulled with. */
+export function pullKey(image: string, registries?: readonly RegistryCredential[]): string {
+  const credential = credentialFor(image, registries);
+  return credential ? `${image}\u0000${fingerprint(credential)}` : image;
+}
+
+/**
+ * Pulls the image, logged in first when the node has credentials for its
+ * registry (the pull then uses our auth file); without them, podman's own
+ * auth lookup applies, as it always did. Fails with podman's words, plus
+ * which registry wanted credentials when that was the reason.
+ */
+export async function pullImage(
+  transport: Transport,
+  image: string,
+  registries?: readonly RegistryCredential[],
+): Promise<void> {
+  const credential = credentialFor(image, registries);
+  const authFile = credential ? await login(transport, credential) : undefined;
+  const result = await runPodman(transport, podmanPull(image, authFile));
+  if (result.exitCode === 0) return;
+  const failure = new CommandFailed(`podman pull ${image}`, result);
+  if (UNAUTHORIZED.test(result.stderr)) {
+    const server = registryOf(image);
+    failure.message += credential
+      ? `\n(registry ${server} refused ${credential.username}: check that login's access to this repository)`
+      : `\n(registry ${server} wants credentials: add it to the node's registries)`;
+  }
+  throw failure;
+}
