@@ -8,12 +8,26 @@ const workerImage = cfg.get("workerImage") ?? image;
 const basePort = cfg.getNumber("basePort") ?? 18110;
 const dataDir = cfg.get("dataDir") ?? "/srv/shop";
 
+// A private registry: the node logs in before pulling from it (the password set with --secret).
+const registryServer = cfg.get("registryServer");
+
 const node: mcp.NodeArgs = {
   host: cfg.require("host"),
   port: cfg.getNumber("port") ?? 22,
   user: cfg.get("user") ?? "mcp",
   privateKey: cfg.requireSecret("sshKey"),
   hostKey: cfg.require("hostKey"),
+  ...(registryServer
+    ? {
+        registries: [
+          {
+            server: registryServer,
+            username: cfg.require("registryUser"),
+            password: cfg.requireSecret("registryPassword"),
+          },
+        ],
+      }
+    : {}),
 };
 
 // One service, three components: <service>-web, <service>-api and <service>-worker on one node,
