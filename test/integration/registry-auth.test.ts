@@ -16,12 +16,20 @@ import {
   setRegistryLogin,
 } from "./private-registry";
 import { checked, create, provider, update } from "./provider-calls";
-import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from "./test-nodes";
+import {
+  httpGet,
+  loadTestNodes,
+  podman,
+  podmanAs,
+  type RootlessNodes,
+  removeContainers,
+  sshNodeInputs,
+} from "./test-nodes";
 
 const nodes = loadTestNodes();
 const registry = loadPrivateRegistry();
 const SERVICE = "regauth";
-const PORTS = { web: 18633, rot: 18634, uni: 18635 };
+const PORTS = { web: 18633, rot: 18634, uni: 18635, rl: 18637 };
 const PS_LOG = `${tmpdir()}/regauth-ps-${process.pid}.log`;
 const ROTATION_USER = `mcp-rotation-${process.pid}`;
 const WRONG = "wrong-password-9c2e41";
@@ -255,5 +263,35 @@ describe("a unikernel component pulls its OCI image with the same login", () => 
     made = await create(uniInputs([login()]));
     expect(made.outs).toMatchObject({ version: "v1.0.0", state: "running" });
     expect(await httpGet(`http://127.0.0.1:${PORTS.uni}/version`, 30_000)).toBe("v1.0.0");
+  });
+});
+
+describe("as the rootless login", () => {
+  const rl = (nodes as RootlessNodes).rootless;
+  const name = `${SERVICE}-rl`;
+  const asRootless = () => {
+    const base = inputs("rl", registry.images.v1, [login()], PORTS.rl);
+    return { ...base, node: { ...base.node, user: rl.user } };
+  };
+  afterAll(() => {
+    podmanAs(rl, "rm", "--force", "--time", "0", name);
+  });
+
+  it("logs in into an auth file in its own home (0600, owned by it), not $XDG_RUNTIME_DIR", async () => {
+    podmanAs(rl, "rm", "--force", "--time", "0", name);
+    podmanAs(rl, "rmi", "--force", registry.images.v1);
+    const made = await create(asRootless());
+    expect(made.outs).toMatchObject({ version: "v1.0.0", state: "running" });
+    expect(await httpGet(`http://127.0.0.1:${PORTS.rl}/version`)).toBe("v1.0.0");
+    const file = `${rl.home}/${authFileInHome(registry.server, registry.username)}`;
+    const stat = statSync(file);
+    expect(stat.uid).toBe(rl.uid);
+    expect(stat.mode & 0o777).toBe(0o600);
+    const json = JSON.parse(readFileSync(file, "utf8")) as {
+      auths: Record<string, { auth: string }>;
+    };
+    expect(json.auths[registry.server]?.auth).toBe(basic(registry.username, registry.password));
+    await provider.delete(made.id, made.outs);
+    expect(podmanAs(rl, "container", "exists", name).exitCode).toBe(1);
   });
 });
