@@ -60,10 +60,9 @@ export async function waitUntilStarted(
     const live = known ?? (await runtime.inspect(name));
     known = undefined;
     if (!live) throw new DeployError(`${name} disappeared while starting`);
-    if (first && live.restartCount > first.restartCount) {
-      throw new DeployError(
-        `${name} crashed and was restarted ${live.restartCount - first.restartCount} time(s) while starting`,
-      );
+    const restarts = (live.restartCount ?? 0) - (first?.restartCount ?? live.restartCount ?? 0);
+    if (restarts > 0) {
+      throw new DeployError(`${name} crashed and was restarted ${restarts} time(s) while starting`);
     }
     first ??= live;
     if (live.running) {
@@ -73,7 +72,11 @@ export async function waitUntilStarted(
         if (notReady === undefined) return live;
       }
     } else if (["exited", "stopped", "dead"].includes(live.state)) {
-      throw new DeployError(`${name} exited with code ${live.exitCode} while starting`);
+      const how =
+        live.exitCode === undefined
+          ? `exited (${live.state}; its exit code is unknown: the runtime does not report one)`
+          : `exited with code ${live.exitCode}`;
+      throw new DeployError(`${name} ${how} while starting`);
     }
     if (Date.now() > deadline) {
       const why = notReady ? `not ready: ${notReady}` : `state ${live.state}`;
