@@ -141,13 +141,19 @@ export function qemuBootArgv(plan: QemuVmPlan): string[] {
   return argv;
 }
 
+/** What SeaBIOS prints at the end of its POST when there is nothing to boot. */
+export const KVM_PROBE_MARKER = "No bootable device";
+
 /**
- * A paused QEMU under KVM with the CPU model the runtime uses, told over QMP
- * on stdin to quit at once: exits 0 only when QEMU can set up a vCPU under
- * KVM. (A paravirtual KVM may refuse the CPU's MSRs: QEMU then aborts.) It
- * runs no guest code, so a KVM that fails later, in the guest, passes it.
+ * QEMU under KVM with the CPU model the runtime uses, no disk, and the BIOS
+ * debug port on stdout: SeaBIOS runs its whole POST in the guest, finds
+ * nothing to boot, reboots at once, and -no-reboot makes QEMU exit 0. KVM
+ * works when that happens and the output holds `marker`. A paused QEMU would
+ * only prove that a vCPU can be set up (a paravirtual KVM may refuse the
+ * CPU's MSRs: QEMU then aborts), not that guest code runs; this still is no
+ * proof that a Nanos kernel boots (long mode comes later).
  */
-export function qemuKvmProbe(): { argv: string[]; stdin: string } {
+export function qemuKvmProbe(): { argv: string[]; stdin: string; marker: string } {
   return {
     argv: [
       "qemu-system-x86_64",
@@ -161,11 +167,16 @@ export function qemuKvmProbe(): { argv: string[]; stdin: string } {
       "-no-user-config",
       "-display",
       "none",
-      "-S",
-      "-qmp",
-      "stdio",
+      "-no-reboot",
+      "-boot",
+      "strict=on,reboot-timeout=0",
+      "-chardev",
+      "stdio,id=bios",
+      "-device",
+      "isa-debugcon,iobase=0x402,chardev=bios",
     ],
-    stdin: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
+    stdin: "",
+    marker: KVM_PROBE_MARKER,
   };
 }
 

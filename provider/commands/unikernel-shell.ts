@@ -18,13 +18,15 @@ function shellStep(script: string, args: readonly string[]): string[] {
  * Prints `key=value` lines: home, the paths of ops, qemu-system-x86_64, perl
  * and podman (empty when missing), QEMU's version, and `kvm=` one of ok,
  * absent, noaccess, untested or `fails <why>`. The KVM probe is the argv given
- * (a paused QEMU under KVM), fed the step's stdin. And what ops needs without
+ * (QEMU under KVM running the BIOS), ok when it exits 0 having printed the
+ * marker, fed the step's stdin. And what ops needs without
  * a network: its directory (~/.ops, or $OPS_HOME/.ops as ops has it), the
  * Nanos version in its latest.txt (`opsVersion=` empty when the file is
  * missing), and `opsFiles=` the files of that version present: kernel.img
  * and boot.img.
  */
 const PROBE_NODE = `
+marker=$1; shift
 printf 'home=%s\\n' "$HOME"
 for c in ops qemu-system-x86_64 perl podman; do printf '%s=%s\\n' "$c" "$(command -v "$c" 2>/dev/null || true)"; done
 ops_dir=\${OPS_HOME:+$OPS_HOME/.ops}; ops_dir=\${ops_dir:-$HOME/.ops}
@@ -40,13 +42,24 @@ fi
 if [ ! -e /dev/kvm ]; then echo kvm=absent
 elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo kvm=noaccess
 elif ! command -v qemu-system-x86_64 >/dev/null 2>&1; then echo kvm=untested
-elif out=$(timeout 20 "$@" 2>&1 >/dev/null); then echo kvm=ok
-else printf 'kvm=fails %s\\n' "$(printf '%s\\n' "$out" | grep -E 'error|Assertion|Could not|failed' | head -n 2 | tr '\\n' ' ')"
+else
+  out=$(timeout 20 "$@" 2>&1); rc=$?
+  if [ "$rc" = 0 ] && printf '%s\\n' "$out" | grep -qF -- "$marker"; then echo kvm=ok
+  elif [ "$rc" = 124 ]; then echo 'kvm=fails the guest BIOS did not finish under KVM within 20 s'
+  else printf 'kvm=fails %s\\n' "$(printf '%s\\n' "$out" | grep -v 'Boot failed' | grep -E 'error|Assertion|Could not|failed|KVM' | head -n 2 | tr '\\n' ' ')"
+  fi
 fi
 `;
 
-export function probeNode(kvmProbe: { argv: readonly string[]; stdin: string }): CommandWithInput {
-  return { argv: shellStep(PROBE_NODE, kvmProbe.argv), stdin: kvmProbe.stdin };
+export function probeNode(kvmProbe: {
+  argv: readonly string[];
+  stdin: string;
+  marker: string;
+}): CommandWithInput {
+  return {
+    argv: shellStep(PROBE_NODE, [kvmProbe.marker, ...kvmProbe.argv]),
+    stdin: kvmProbe.stdin,
+  };
 }
 
 // ---------------------------------------------------------------------------

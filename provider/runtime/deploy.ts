@@ -54,6 +54,8 @@ export async function waitUntilStarted(
   let first: LiveWorkload | undefined;
   let upSince = 0;
   let notReady: string | undefined;
+  /** How long the last readiness check took: one that waited on the node paces the loop itself. */
+  let checkMs = 0;
   // The state `run` saw right after starting counts as the first look.
   let known = justStarted;
   for (;;) {
@@ -68,8 +70,10 @@ export async function waitUntilStarted(
     if (live.running) {
       if (upSince === 0 || live.startedAt !== first.startedAt) upSince = Date.now();
       if (Date.now() - upSince >= spec.minUptime * 1000) {
+        const checkStart = Date.now();
         notReady = await notReadyReason(runtime, spec, name);
         if (notReady === undefined) return live;
+        checkMs = Date.now() - checkStart;
       }
     } else if (["exited", "stopped", "dead"].includes(live.state)) {
       const how =
@@ -85,7 +89,9 @@ export async function waitUntilStarted(
     // Running but not up long enough: look again when it will have been, not every
     // poll — a crash meanwhile shows then as an exit or a higher restart count.
     const untilUptime = live.running ? upSince + spec.minUptime * 1000 - Date.now() : 0;
-    await sleep(Math.min(Math.max(POLL_MS, untilUptime), Math.max(POLL_MS, deadline - Date.now())));
+    const poll = Math.max(0, POLL_MS - checkMs);
+    checkMs = 0;
+    await sleep(Math.min(Math.max(poll, untilUptime), Math.max(poll, deadline - Date.now())));
   }
 }
 

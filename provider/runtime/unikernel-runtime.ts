@@ -51,7 +51,7 @@ const PROBE_TIMEOUT_SECONDS = 0.5;
  * How long one readiness check keeps trying on the node: it returns at the
  * first answer, and between checks the deploy loop looks whether the VM died.
  */
-const READY_WAIT_SECONDS = 2;
+const READY_WAIT_SECONDS = 3;
 /** Extracted ELFs and built images kept per node (most recently used first). */
 const CACHE_ENTRIES = 8;
 

@@ -131,11 +131,15 @@ describe("qemu argv", () => {
     ).toThrow(/mount tag/);
   });
 
-  it("probes KVM with the CPU model it boots with, and QMP goes through perl with data as arguments", () => {
+  it("probes KVM by running the BIOS with the CPU model it boots with, and QMP goes through perl with data as arguments", () => {
     const probe = qemuKvmProbe();
     expect(flagValue(probe.argv, "-machine")).toBe("q35,accel=kvm");
     expect(flagValue(probe.argv, "-cpu")).toBe(flagValue(qemuBootArgv(PLAN), "-cpu"));
-    expect(probe.stdin).toContain('"quit"');
+    // It runs the guest's BIOS to its end (then -no-reboot exits): guest code under KVM, not just a paused vCPU.
+    expect(probe.argv).not.toContain("-S");
+    expect(probe.argv).toContain("-no-reboot");
+    expect(flagValue(probe.argv, "-boot")).toBe("strict=on,reboot-timeout=0");
+    expect(probe.marker).toBe("No bootable device");
     const qmp = qmpArgv("/run/vm/qmp.sock", 3, ["query-status"]);
     expect(qmp.slice(0, 2)).toEqual(["perl", "-e"]);
     expect(qmp.slice(3)).toEqual(["--", "/run/vm/qmp.sock", "3", "query-status"]);
