@@ -335,7 +335,7 @@ describe(`Unikernel components over ${overSsh ? "real SSH" : "a local node"}, QE
 
   it("a version whose service never listens → rolled back with the console tail, the old VM still serves", async () => {
     const { message } = await failureOf(
-      update(id, state, webInputs(uni.images.neverListens, { memoryMb: 192, startTimeout: 30 })),
+      update(id, state, webInputs(uni.images.neverListens, { memoryMb: 192, startTimeout: 60 })),
     );
     expect(message).toContain("rolled back");
     expect(message).toMatch(/does not answer/);
