@@ -3,8 +3,15 @@
  * config fields, so the writer emits only the ones below, in a fixed order.
  */
 export interface OpsConfigInput {
-  /** The program's arguments without argv[0] (ops puts the program there). */
+  /** The program's arguments without argv[0] (ops puts the program path given to `ops build` there). */
   args: readonly string[];
+  /**
+   * The host directory that stands for the image's root (ops' TargetRoot): an
+   * absolute program path P given to `ops build` is read from TargetRoot + P
+   * and placed at P in the image, so the program's argv[0] is P, as in its
+   * container.
+   */
+  targetRoot: string;
   env: Readonly<Record<string, string>>;
   /**
    * Guest mount points of host-directory 9p shares, in share order: the N-th
@@ -25,9 +32,9 @@ export function opsConfig(input: OpsConfigInput): Record<string, unknown> {
         .sort()
         .map((key) => [key, input.env[key] ?? ""]),
     ),
-    // Otherwise ops copies any host file an argument happens to name into the image.
-    DisableArgsCopy: true,
+    TargetRoot: input.targetRoot,
   };
+  // No DisableArgsCopy: for an ELF build ops overwrites it with its flag's default.
   if (input.mounts.length > 0) {
     config.Mounts = Object.fromEntries(
       input.mounts.map((guest, index) => [`%${index + 1}`, guest]),
@@ -52,10 +59,16 @@ export function opsImageName(key: string): string {
   return `pulumi-mcp-${key}`;
 }
 
-/** `ops build <elf> -i <name> -c <config.json>`: writes ~/.ops/images/<name>. */
-export function opsBuild(elfPath: string, imageName: string, configPath: string): string[] {
+/**
+ * `ops build <program> -i <name> -c <config.json>`: writes ~/.ops/images/<name>.
+ * PROGRAM is the ELF's path in the image (read from the config's TargetRoot).
+ */
+export function opsBuild(program: string, imageName: string, configPath: string): string[] {
   if (imageName.includes(".")) throw new Error(`ops image name ${imageName} holds a "."`);
-  return ["ops", "build", elfPath, "-i", imageName, "-c", configPath];
+  if (!program.startsWith("/") || program.split("/").includes("..")) {
+    throw new Error(`program path ${JSON.stringify(program)} is not absolute without ..`);
+  }
+  return ["ops", "build", program, "-i", imageName, "-c", configPath];
 }
 
 /** The image path from ops' `Bootable image file:<path>` line, if it printed one. */

@@ -61,6 +61,9 @@ export function hostfwdRule(port: PortSpec): string {
   return `${port.protocol}:${port.hostIp}:${port.hostPort}-:${port.containerPort}`;
 }
 
+/** The CPU model every VM gets (what ops' command line amounts to). */
+export const VM_CPU_MODEL = "max";
+
 function path(plan: QemuVmPlan, file: string): string {
   return `${plan.stateDir}/${file}`;
 }
@@ -69,7 +72,9 @@ function path(plan: QemuVmPlan, file: string): string {
  * `qemu-system-x86_64` for one VM, daemonised with a pidfile, in the shape ops
  * boots Nanos images: q35, the disk on virtio-scsi, virtio-net on a user-mode
  * netdev with one hostfwd per port, a QMP unix socket and the serial console
- * appended to a file. KVM runs `-cpu host`, TCG `-cpu max` (as ops does).
+ * appended to a file. The CPU model is `-cpu max` under KVM and TCG alike:
+ * ops adds `-cpu host` with KVM but then `-cpu max` for every VM, and
+ * QEMU takes the last one.
  */
 export function qemuBootArgv(plan: QemuVmPlan): string[] {
   if (!/^[0-9a-f-]{36}$/.test(plan.vmId)) throw new Error(`bad VM id ${plan.vmId}`);
@@ -83,7 +88,7 @@ export function qemuBootArgv(plan: QemuVmPlan): string[] {
     "-machine",
     `q35,accel=${plan.accel}`,
     "-cpu",
-    plan.accel === "kvm" ? "host" : "max",
+    VM_CPU_MODEL,
     "-m",
     String(plan.memoryMb),
     "-smp",
@@ -136,30 +141,42 @@ export function qemuBootArgv(plan: QemuVmPlan): string[] {
   return argv;
 }
 
+/** What SeaBIOS prints at the end of its POST when there is nothing to boot. */
+export const KVM_PROBE_MARKER = "No bootable device";
+
 /**
- * A paused QEMU under KVM with the CPU model the runtime uses (`-cpu host`),
- * told over QMP on stdin to quit at once: exits 0 only when KVM really works.
- * (A paravirtual KVM may refuse `-cpu host`: QEMU then aborts on an MSR.)
+ * QEMU under KVM with the CPU model the runtime uses, no disk, and the BIOS
+ * debug port on stdout: SeaBIOS runs its whole POST in the guest, finds
+ * nothing to boot, reboots at once, and -no-reboot makes QEMU exit 0. KVM
+ * works when that happens and the output holds `marker`. A paused QEMU would
+ * only prove that a vCPU can be set up (a paravirtual KVM may refuse the
+ * CPU's MSRs: QEMU then aborts), not that guest code runs; this still is no
+ * proof that a Nanos kernel boots (long mode comes later).
  */
-export function qemuKvmProbe(): { argv: string[]; stdin: string } {
+export function qemuKvmProbe(): { argv: string[]; stdin: string; marker: string } {
   return {
     argv: [
       "qemu-system-x86_64",
       "-machine",
       "q35,accel=kvm",
       "-cpu",
-      "host",
+      VM_CPU_MODEL,
       "-m",
       "64",
       "-nodefaults",
       "-no-user-config",
       "-display",
       "none",
-      "-S",
-      "-qmp",
-      "stdio",
+      "-no-reboot",
+      "-boot",
+      "strict=on,reboot-timeout=0",
+      "-chardev",
+      "stdio,id=bios",
+      "-device",
+      "isa-debugcon,iobase=0x402,chardev=bios",
     ],
-    stdin: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
+    stdin: "",
+    marker: KVM_PROBE_MARKER,
   };
 }
 

@@ -18,24 +18,48 @@ function shellStep(script: string, args: readonly string[]): string[] {
  * Prints `key=value` lines: home, the paths of ops, qemu-system-x86_64, perl
  * and podman (empty when missing), QEMU's version, and `kvm=` one of ok,
  * absent, noaccess, untested or `fails <why>`. The KVM probe is the argv given
- * (a paused QEMU under KVM), fed the step's stdin.
+ * (QEMU under KVM running the BIOS), ok when it exits 0 having printed the
+ * marker, fed the step's stdin. And what ops needs without
+ * a network: its directory (~/.ops, or $OPS_HOME/.ops as ops has it), the
+ * Nanos version in its latest.txt (`opsVersion=` empty when the file is
+ * missing), and `opsFiles=` the files of that version present: kernel.img
+ * and boot.img.
  */
 const PROBE_NODE = `
+marker=$1; shift
 printf 'home=%s\\n' "$HOME"
 for c in ops qemu-system-x86_64 perl podman; do printf '%s=%s\\n' "$c" "$(command -v "$c" 2>/dev/null || true)"; done
+ops_dir=\${OPS_HOME:+$OPS_HOME/.ops}; ops_dir=\${ops_dir:-$HOME/.ops}
+ops_version=$(head -n 1 "$ops_dir/latest.txt" 2>/dev/null | tr -d '\\r\\n' || true)
+printf 'opsDir=%s\\nopsVersion=%s\\nopsFiles=' "$ops_dir" "$ops_version"
+if [ -n "$ops_version" ]; then
+  for f in kernel.img boot.img; do [ -s "$ops_dir/$ops_version/$f" ] && printf '%s ' "$f"; done
+fi
+echo
 if command -v qemu-system-x86_64 >/dev/null 2>&1; then
   printf 'qemuVersion=%s\\n' "$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)"
 fi
 if [ ! -e /dev/kvm ]; then echo kvm=absent
 elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo kvm=noaccess
 elif ! command -v qemu-system-x86_64 >/dev/null 2>&1; then echo kvm=untested
-elif out=$(timeout 20 "$@" 2>&1 >/dev/null); then echo kvm=ok
-else printf 'kvm=fails %s\\n' "$(printf '%s\\n' "$out" | grep -E 'error|Assertion|Could not|failed' | head -n 2 | tr '\\n' ' ')"
+else
+  out=$(timeout 20 "$@" 2>&1); rc=$?
+  if [ "$rc" = 0 ] && printf '%s\\n' "$out" | grep -qF -- "$marker"; then echo kvm=ok
+  elif [ "$rc" = 124 ]; then echo 'kvm=fails the guest BIOS did not finish under KVM within 20 s'
+  else printf 'kvm=fails %s\\n' "$(printf '%s\\n' "$out" | grep -v 'Boot failed' | grep -E 'error|Assertion|Could not|failed|KVM' | head -n 2 | tr '\\n' ' ')"
+  fi
 fi
 `;
 
-export function probeNode(kvmProbe: { argv: readonly string[]; stdin: string }): CommandWithInput {
-  return { argv: shellStep(PROBE_NODE, kvmProbe.argv), stdin: kvmProbe.stdin };
+export function probeNode(kvmProbe: {
+  argv: readonly string[];
+  stdin: string;
+  marker: string;
+}): CommandWithInput {
+  return {
+    argv: shellStep(PROBE_NODE, [kvmProbe.marker, ...kvmProbe.argv]),
+    stdin: kvmProbe.stdin,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -47,18 +71,20 @@ export function podmanImageInspect(image: string): string[] {
 }
 
 /**
- * Copies one file out of an image into DIR/program, once: a DIR that already
+ * Copies one file out of an image to the same path under ROOT (ops'
+ * TargetRoot: the ELF keeps its in-image path), once: a ROOT that already
  * holds it is the cache (prints `cached`), else the file is copied out of a
  * created (never started) container, checked to be a static ELF, and moved in
- * place (prints `extracted`). Args: DIR IMAGE PATH_IN_IMAGE.
+ * place (prints `extracted`). Args: ROOT IMAGE PATH_IN_IMAGE (absolute).
  */
 const EXTRACT_ELF = `
 set -eu
-dir=$1 image=$2 path=$3
-if [ -s "$dir/program" ]; then touch "$dir"; echo cached; exit 0; fi
+root=$1 image=$2 path=$3
+out="$root$path"
+if [ -s "$out" ]; then touch "$root"; echo cached; exit 0; fi
 umask 077
-mkdir -p "$dir"
-tmp="$dir/program.tmp.$$"
+mkdir -p "$(dirname -- "$out")"
+tmp="$root/.program.tmp.$$"
 cid=$(podman create -- "$image" pulumi-mcp-extract) || exit 1
 trap 'podman rm --force -- "$cid" >/dev/null 2>&1 || true; rm -f "$tmp"' EXIT
 if ! podman cp -- "$cid:$path" "$tmp"; then
@@ -81,12 +107,15 @@ while [ "$i" -lt "$phnum" ]; do
   i=$((i + 1))
 done
 chmod 755 "$tmp"
-mv -f "$tmp" "$dir/program"
+mv -f "$tmp" "$out"
 echo extracted
 `;
 
-export function extractElf(dir: string, image: string, pathInImage: string): string[] {
-  return shellStep(EXTRACT_ELF, [dir, image, pathInImage]);
+export function extractElf(root: string, image: string, pathInImage: string): string[] {
+  if (!pathInImage.startsWith("/") || pathInImage.split("/").includes("..")) {
+    throw new Error(`path in image ${JSON.stringify(pathInImage)} is not absolute without ..`);
+  }
+  return shellStep(EXTRACT_ELF, [root, image, pathInImage]);
 }
 
 /**
@@ -300,24 +329,51 @@ export function tailConsole(dir: string, lines: number): string[] {
 
 /**
  * Connects to HOST:PORT, sends a small HTTP request and waits for any byte
- * back, with one overall timeout. QEMU's user-mode networking accepts a
+ * back, each try with its own timeout. QEMU's user-mode networking accepts a
  * forwarded connection before the guest listens, so a bare connect proves
- * nothing: only an answer does. Exit 0 when bytes came back. Perl (perl-base).
- * Args: host, port, timeout in seconds.
+ * nothing: only an answer does. Tries again (every 50 ms) for WAIT seconds,
+ * and exits 0 as soon as bytes came back, so the caller learns of the first
+ * answer at once. Perl (perl-base: no Time::HiRes, so WAIT counts whole
+ * seconds). Args: host, port, per-try timeout in seconds, WAIT (0: one try).
  */
 export const PORT_PROBE = `use strict; use warnings; use IO::Socket::IP; use IO::Select;
-my ($host, $port, $timeout) = @ARGV;
-my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => 'tcp', Timeout => $timeout)
-  or do { print STDERR "cannot connect: $@\\n"; exit 1 };
-$s->autoflush(1);
-syswrite($s, "GET / HTTP/1.0\\r\\nHost: $host\\r\\n\\r\\n");
-if (!IO::Select->new($s)->can_read($timeout)) { print STDERR "no answer within \${timeout}s\\n"; exit 1 }
-my $n = sysread($s, my $buf, 64);
-if (defined $n && $n > 0) { exit 0 }
-print STDERR "connection closed without an answer\\n";
+my ($host, $port, $timeout, $wait) = @ARGV;
+my $until = time() + ($wait // 0);
+my $why;
+while (1) {
+  $why = try_once();
+  exit 0 unless defined $why;
+  last if time() >= $until;
+  select(undef, undef, undef, 0.05);
+}
+print STDERR "$why\\n";
 exit 1;
+sub try_once {
+  my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => 'tcp', Timeout => $timeout)
+    or return "cannot connect: $@";
+  $s->autoflush(1);
+  syswrite($s, "GET / HTTP/1.0\\r\\nHost: $host\\r\\n\\r\\n");
+  return "no answer within \${timeout}s" unless IO::Select->new($s)->can_read($timeout);
+  my $n = sysread($s, my $buf, 64);
+  return (defined $n && $n > 0) ? undef : "connection closed without an answer";
+}
 `;
 
-export function probePort(host: string, port: number, timeoutSeconds: number): string[] {
-  return ["perl", "-e", PORT_PROBE, "--", host, String(port), String(timeoutSeconds)];
+/** The port probe as argv; `waitSeconds` > 0 keeps trying that long, returning at the first answer. */
+export function probePort(
+  host: string,
+  port: number,
+  timeoutSeconds: number,
+  waitSeconds = 0,
+): string[] {
+  return [
+    "perl",
+    "-e",
+    PORT_PROBE,
+    "--",
+    host,
+    String(port),
+    String(timeoutSeconds),
+    String(Math.max(0, Math.floor(waitSeconds))),
+  ];
 }

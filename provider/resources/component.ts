@@ -15,7 +15,7 @@ export interface ComponentFields {
   runtime?: pulumi.Input<"container" | "unikernel">;
   /** `[ip:]hostPort:containerPort[/tcp|udp]`; the address defaults to 127.0.0.1. */
   ports?: pulumi.Input<pulumi.Input<string>[]>;
-  /** `/host/path:/container/path[:ro|z|Z]`. Host directories are never deleted. */
+  /** `/host/path:/container/path[:ro|z|Z]` (a unikernel refuses `:ro`). Host directories are never deleted. */
   volumes?: pulumi.Input<pulumi.Input<string>[]>;
   /** Environment. Values are secret outputs and never appear on a command line. */
   env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -29,7 +29,10 @@ export interface ComponentFields {
   cmd?: pulumi.Input<pulumi.Input<string>[]>;
   /** `user[:group]` inside the container. */
   user?: pulumi.Input<string>;
-  /** podman restart policy; "unless-stopped" by default. */
+  /**
+   * podman restart policy; "unless-stopped" by default. A unikernel takes "on-failure" (its
+   * default: Nanos reboots only when the program exits non-zero) or "no".
+   */
   restart?: pulumi.Input<"no" | "always" | "on-failure" | "unless-stopped">;
   /** podman network to join. */
   network?: pulumi.Input<string>;

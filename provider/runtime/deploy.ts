@@ -54,26 +54,33 @@ export async function waitUntilStarted(
   let first: LiveWorkload | undefined;
   let upSince = 0;
   let notReady: string | undefined;
+  /** How long the last readiness check took: one that waited on the node paces the loop itself. */
+  let checkMs = 0;
   // The state `run` saw right after starting counts as the first look.
   let known = justStarted;
   for (;;) {
     const live = known ?? (await runtime.inspect(name));
     known = undefined;
     if (!live) throw new DeployError(`${name} disappeared while starting`);
-    if (first && live.restartCount > first.restartCount) {
-      throw new DeployError(
-        `${name} crashed and was restarted ${live.restartCount - first.restartCount} time(s) while starting`,
-      );
+    const restarts = (live.restartCount ?? 0) - (first?.restartCount ?? live.restartCount ?? 0);
+    if (restarts > 0) {
+      throw new DeployError(`${name} crashed and was restarted ${restarts} time(s) while starting`);
     }
     first ??= live;
     if (live.running) {
       if (upSince === 0 || live.startedAt !== first.startedAt) upSince = Date.now();
       if (Date.now() - upSince >= spec.minUptime * 1000) {
+        const checkStart = Date.now();
         notReady = await notReadyReason(runtime, spec, name);
         if (notReady === undefined) return live;
+        checkMs = Date.now() - checkStart;
       }
     } else if (["exited", "stopped", "dead"].includes(live.state)) {
-      throw new DeployError(`${name} exited with code ${live.exitCode} while starting`);
+      const how =
+        live.exitCode === undefined
+          ? `exited (${live.state}; its exit code is unknown: the runtime does not report one)`
+          : `exited with code ${live.exitCode}`;
+      throw new DeployError(`${name} ${how} while starting`);
     }
     if (Date.now() > deadline) {
       const why = notReady ? `not ready: ${notReady}` : `state ${live.state}`;
@@ -82,7 +89,9 @@ export async function waitUntilStarted(
     // Running but not up long enough: look again when it will have been, not every
     // poll — a crash meanwhile shows then as an exit or a higher restart count.
     const untilUptime = live.running ? upSince + spec.minUptime * 1000 - Date.now() : 0;
-    await sleep(Math.min(Math.max(POLL_MS, untilUptime), Math.max(POLL_MS, deadline - Date.now())));
+    const poll = Math.max(0, POLL_MS - checkMs);
+    checkMs = 0;
+    await sleep(Math.min(Math.max(poll, untilUptime), Math.max(poll, deadline - Date.now())));
   }
 }
 

@@ -1,4 +1,4 @@
-import { qemuKvmProbe } from "../commands/qemu";
+import { qemuKvmProbe, VM_CPU_MODEL } from "../commands/qemu";
 import { probeNode } from "../commands/unikernel-shell";
 import type { ComponentSpec } from "../spec/component";
 import type { Transport } from "../transport";
@@ -13,6 +13,8 @@ export interface NodeCapabilities {
   qemuVersion?: string;
   perl?: string;
   podman?: string;
+  /** What ops needs offline: its directory, the Nanos version in latest.txt, that version's files present. */
+  opsHome: { dir: string; version?: string; files: string[] };
   /** Whether QEMU runs under KVM here, and if not, why. */
   kvm: { usable: boolean; detail: string };
 }
@@ -35,7 +37,7 @@ export function parseCapabilities(stdout: string): NodeCapabilities {
           ? "/dev/kvm is not readable and writable by this login"
           : kvm === "untested"
             ? "QEMU is missing, so KVM could not be tried"
-            : `QEMU fails under KVM with -cpu host: ${kvm.replace(/^fails\s*/, "").trim()}`;
+            : `QEMU fails under KVM with -cpu ${VM_CPU_MODEL}: ${kvm.replace(/^fails\s*/, "").trim()}`;
   return {
     home: values.get("home") ?? "",
     ops: present("ops"),
@@ -43,6 +45,11 @@ export function parseCapabilities(stdout: string): NodeCapabilities {
     qemuVersion: present("qemuVersion"),
     perl: present("perl"),
     podman: present("podman"),
+    opsHome: {
+      dir: values.get("opsDir") ?? "",
+      version: present("opsVersion"),
+      files: (values.get("opsFiles") ?? "").split(" ").filter(Boolean),
+    },
     kvm: { usable: kvm === "ok", detail },
   };
 }
@@ -74,6 +81,22 @@ export function forgetCapabilities(): void {
   probed.clear();
 }
 
+/** The files ops needs offline that the node lacks, by path (empty when it has them all). */
+export function missingOpsFiles(opsHome: NodeCapabilities["opsHome"]): string[] {
+  const version = opsHome.version;
+  if (!version) return [`${opsHome.dir}/latest.txt (the Nanos version ops uses)`];
+  if (version.includes("/") || version === "." || version === "..") {
+    return [`usable version in ${opsHome.dir}/latest.txt (it says ${JSON.stringify(version)})`];
+  }
+  const what: Record<string, string> = {
+    "kernel.img": `the Nanos ${version} kernel`,
+    "boot.img": `the Nanos ${version} boot loader`,
+  };
+  return Object.entries(what)
+    .filter(([file]) => !opsHome.files.includes(file))
+    .map(([file, role]) => `${opsHome.dir}/${version}/${file} (${role})`);
+}
+
 /** The acceleration a VM gets, and why. */
 export interface ResolvedAccel {
   accel: "kvm" | "tcg";
@@ -91,18 +114,22 @@ export function requireUnikernelSupport(
 ): ResolvedAccel {
   const missing: string[] = [];
   if (!caps.ops) {
-    missing.push(
-      "`ops` (NanoVMs' image builder, with its Nanos kernel preinstalled in ~/.ops on offline nodes)",
-    );
+    missing.push("`ops` (NanoVMs' image builder)");
   }
   if (!caps.qemu) missing.push("`qemu-system-x86_64` (QEMU)");
   if (!caps.perl) missing.push("`perl` (perl-base: the runtime's QMP client and port probe)");
   if (!caps.podman) missing.push("`podman` (pulls the image the program is taken from)");
   if (!caps.home) missing.push("a home directory ($HOME) for the VMs' state");
-  if (missing.length > 0) {
-    throw new Error(
-      `node ${label} cannot run unikernels: it has no ${missing.join(", no ")} on the PATH of this login`,
+  const problems =
+    missing.length > 0 ? [`it has no ${missing.join(", no ")} on the PATH of this login`] : [];
+  const files = caps.ops ? missingOpsFiles(caps.opsHome) : [];
+  if (files.length > 0) {
+    problems.push(
+      `ops has no ${files.join(", no ")}: ops reads the Nanos version from latest.txt (without it, offline, every ops command fails with "No local build found") and builds every image from that version's kernel.img and boot.img; run \`ops update\` once where ops can download them, or copy ${caps.opsHome.dir}/latest.txt and ${caps.opsHome.dir}/<version>/ from a machine that has them`,
     );
+  }
+  if (problems.length > 0) {
+    throw new Error(`node ${label} cannot run unikernels: ${problems.join("; ")}`);
   }
   if (requested === "kvm") {
     if (!caps.kvm.usable) {

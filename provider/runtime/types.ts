@@ -13,8 +13,10 @@ export interface LiveWorkload {
   /** podman's status word: running, exited, created, paused, stopped, … */
   state: string;
   running: boolean;
-  exitCode: number;
-  restartCount: number;
+  /** The program's exit code, when the runtime knows it (podman does; a VM's QEMU does not tell). */
+  exitCode?: number;
+  /** Restarts since it was created, when the runtime knows (podman does; a VM's reboots are not counted). */
+  restartCount?: number;
   startedAt: string;
   user?: string;
   restart?: string;

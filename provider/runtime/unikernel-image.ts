@@ -81,9 +81,9 @@ export function processPlan(image: ImageConfig, spec: ComponentSpec): ProcessPla
       `image ${spec.image} has no entrypoint and the component no cmd: set binary to the ELF to run`,
     );
   }
-  if (!program.startsWith("/")) {
+  if (!program.startsWith("/") || program.split("/").includes("..")) {
     throw new Error(
-      `image ${spec.image} runs ${JSON.stringify(program)}, not an absolute path: set binary to the ELF's path in the image`,
+      `image ${spec.image} runs ${JSON.stringify(program)}, not an absolute path without ..: set binary to the ELF's path in the image`,
     );
   }
   return { program, args: argv.slice(1), env };
@@ -134,7 +134,8 @@ export function buildKey(
   reboot: boolean,
 ): string {
   return shortHash([
-    "build",
+    // "build-2": the ELF at its in-image path (argv[0]); images built before are not reused.
+    "build-2",
     imageId,
     plan.program,
     plan.args,

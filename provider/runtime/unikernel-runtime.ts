@@ -47,6 +47,11 @@ import { parseVmStatus, type VmRecord, type VmStatus, vmToLive } from "./unikern
 
 /** How long one readiness probe waits to connect, and then for an answer. */
 const PROBE_TIMEOUT_SECONDS = 0.5;
+/**
+ * How long one readiness check keeps trying on the node: it returns at the
+ * first answer, and between checks the deploy loop looks whether the VM died.
+ */
+const READY_WAIT_SECONDS = 3;
 /** Extracted ELFs and built images kept per node (most recently used first). */
 const CACHE_ENTRIES = 8;
 
@@ -75,7 +80,8 @@ function trace(message: string): void {
 interface Pulled {
   image: ImageConfig;
   plan: ProcessPlan;
-  elfDir: string;
+  /** The extracted ELF is at elfRoot + plan.program. */
+  elfRoot: string;
   elfCached: boolean;
   pullMs: number;
   extractMs: number;
@@ -131,15 +137,16 @@ export class UnikernelRuntime implements WorkloadRuntime {
     const plan = processPlan(image, spec);
     const pullMs = Date.now() - pullStart;
     const extractStart = Date.now();
-    const elfDir = `${paths.elfCache}/${elfKey(image.id, plan.program)}`;
-    const extracted = await this.transport.run(extractElf(elfDir, spec.image, plan.program));
+    // The ELF keeps its in-image path under this root (ops' TargetRoot).
+    const elfRoot = `${paths.elfCache}/${elfKey(image.id, plan.program)}/root`;
+    const extracted = await this.transport.run(extractElf(elfRoot, spec.image, plan.program));
     if (extracted.exitCode !== 0) {
       throw new CommandFailed(`taking ${plan.program} out of ${spec.image}`, extracted);
     }
     this.pulled.set(this.pullKey(spec), {
       image,
       plan,
-      elfDir,
+      elfRoot,
       elfCached: extracted.stdout.trim() === "cached",
       pullMs,
       extractMs: Date.now() - extractStart,
@@ -170,11 +177,13 @@ export class UnikernelRuntime implements WorkloadRuntime {
       env: pulled.plan.env,
       mounts: shares.map((share) => share.guestPath),
       rebootOnExit: reboot,
+      targetRoot: pulled.elfRoot,
     });
+    // The in-image path, as ops makes argv[0] of the path given: what the program sees in its container.
     const { argv, stdin } = opsBuildWithConfig(
       configPath,
       config,
-      opsBuild(`${pulled.elfDir}/program`, name, configPath),
+      opsBuild(pulled.plan.program, name, configPath),
     );
     const built = await this.transport.run(argv, { stdin });
     if (built.exitCode !== 0) throw new CommandFailed(`ops build ${name}`, built);
@@ -368,7 +377,9 @@ export class UnikernelRuntime implements WorkloadRuntime {
   /**
    * Ready when every forwarded TCP port answers a request with bytes: QEMU
    * accepts a forwarded connection before the guest listens, so a connect
-   * alone proves nothing. Each try waits at most half a second for each.
+   * alone proves nothing. Each port is tried on the node for up to
+   * READY_WAIT_SECONDS (half a second per try), and the check returns as
+   * soon as it answers.
    */
   async checkReady(spec: ComponentSpec, _name: string): Promise<void> {
     for (const text of spec.ports) {
@@ -376,7 +387,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
       if (typeof port === "string" || port.protocol !== "tcp") continue;
       const host = port.hostIp === "0.0.0.0" ? "127.0.0.1" : port.hostIp;
       const result = await this.transport.run(
-        probePort(host, port.hostPort, PROBE_TIMEOUT_SECONDS),
+        probePort(host, port.hostPort, PROBE_TIMEOUT_SECONDS, READY_WAIT_SECONDS),
       );
       if (result.exitCode !== 0) {
         throw new Error(

@@ -130,8 +130,8 @@ export function vmToLive(status: VmStatus): LiveWorkload | undefined {
     imageId: record.imageId,
     state,
     running: status.alive && state === "running",
-    exitCode: 0,
-    restartCount: 0,
+    // Neither is known: QEMU exits 0 whatever the program returned, and Nanos's reboots
+    // (RebootOnExit) happen inside one QEMU process. The console log holds what the guest said.
     startedAt: status.startedAt,
     restart: record.restart,
     ports: [...record.ports],

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { checkWithUnknowns } from "./check-known";
 import { normaliseSecretFiles, secretFileFailures } from "./check-secret-files";
-import { applyRuntimeRules, type CheckRules } from "./check-unikernel";
+import { applyRuntimeRules, type CheckRules, defaultRestart } from "./check-unikernel";
 import { type ComponentSpec, componentInputsSchema, ENV_KEY } from "./component";
 import { parseImageRef, unpinnedReason } from "./image-ref";
 import { LIMITS } from "./limits";
@@ -177,7 +177,13 @@ function checkKnownComponent(input: unknown, rules: CheckRules): CheckOutcome {
   const env = Object.fromEntries(
     Object.entries(parsed.data.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
-  const spec: ComponentSpec = { ...parsed.data, ports: domain.ports, volumes: domain.volumes, env };
+  const spec: ComponentSpec = {
+    ...parsed.data,
+    restart: parsed.data.restart ?? defaultRestart(parsed.data.runtime),
+    ports: domain.ports,
+    volumes: domain.volumes,
+    env,
+  };
   const secretFiles = normaliseSecretFiles(parsed.data.secretFiles);
   if (secretFiles) spec.secretFiles = secretFiles;
   else delete spec.secretFiles;

@@ -18,7 +18,16 @@ const MIN_VM_MEMORY_MB = 64;
  */
 export const MAX_VM_NAME_LENGTH = 48;
 
-function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
+/**
+ * A component's restart policy when it names none. Nanos reboots a VM only
+ * when its program exits non-zero (ops' RebootOnExit), which is "on-failure";
+ * a container gets podman's "unless-stopped".
+ */
+export function defaultRestart(runtime: ComponentSpec["runtime"]): ComponentSpec["restart"] {
+  return runtime === "unikernel" ? "on-failure" : "unless-stopped";
+}
+
+function unikernelFailures(spec: ComponentSpec, rules: CheckRules): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const fail = (property: string, value: unknown, reason: string): void => {
     failures.push({ property, reason: `${property} = ${showValue(value)}: ${reason}` });
@@ -64,6 +73,21 @@ function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
     if (volume.containerPath === "/") {
       fail(`volumes[${index}]`, text, "a 9p share cannot be mounted over the guest's root");
     }
+    // Older releases accepted :ro; refresh and destroy of such state must still work.
+    if (rules === "inputs" && volume.options.includes("ro")) {
+      fail(
+        `volumes[${index}]`,
+        text,
+        "a unikernel cannot read a read-only share: Nanos's 9p client opens every file read-write (Tlopen O_RDWR), so QEMU's read-only export (readonly=on) answers EROFS to every open, reads included; drop :ro (the program can then write there too), or run it as a container",
+      );
+    }
+  }
+  if (rules === "inputs" && (spec.restart === "always" || spec.restart === "unless-stopped")) {
+    fail(
+      "restart",
+      spec.restart,
+      'Nanos reboots a VM only when its program exits non-zero (ops\' RebootOnExit), so a program that exits 0 would stay down although this policy promises a restart: use "on-failure" (the default for unikernels) or "no"',
+    );
   }
   failures.push(...unikernelSecretFileFailures(spec));
   if (spec.memoryMb !== undefined && spec.memoryMb < MIN_VM_MEMORY_MB) {
@@ -80,6 +104,12 @@ function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
 }
 
 /**
+ * Which rules apply: "inputs" (a program's, in check) or "state" (read back from state, which
+ * an older release may have written under looser rules: refresh and destroy must still work).
+ */
+export type CheckRules = "inputs" | "state";
+
+/**
  * The rules only one runtime has, applied after the common checks: unikernel
  * inputs that a VM cannot honour are refused by name rather than dropped, the
  * VM's memory, vCPUs and acceleration get their defaults (so an omitted
@@ -87,17 +117,13 @@ function unikernelFailures(spec: ComponentSpec): CheckFailure[] {
  * fields are refused on containers.
  *
  * Volumes are 9p shares the guest mounts at the container path (QEMU
- * `-virtfs`, ops' `%N` mounts); `ro` makes QEMU refuse writes. `restart`
- * other than "no" reboots the VM when its program exits non-zero (ops'
- * RebootOnExit): a VM whose program exits 0 stays down. A VM's env goes
- * into ops' JSON config and may hold newlines; a container's may not.
+ * `-virtfs`, ops' `%N` mounts); `:ro` is refused (Nanos cannot read such a
+ * share). `restart` "on-failure" reboots the VM when its program exits
+ * non-zero (ops' RebootOnExit), "no" never does; "always" and
+ * "unless-stopped" are refused, since a VM whose program exits 0 stays down.
+ * A VM's env goes into ops' JSON config and may hold newlines; a
+ * container's may not.
  */
-/**
- * Which rules apply: "inputs" (a program's, in check) or "state" (read back from state, which
- * an older release may have written under looser rules: refresh and destroy must still work).
- */
-export type CheckRules = "inputs" | "state";
-
 export function applyRuntimeRules(spec: ComponentSpec, rules: CheckRules = "inputs"): CheckOutcome {
   if (spec.runtime !== "unikernel") {
     // Older releases carried newlines in container env; podman's env file cannot.
@@ -112,7 +138,7 @@ export function applyRuntimeRules(spec: ComponentSpec, rules: CheckRules = "inpu
     }
     return failures.length > 0 ? { ok: false, failures } : { ok: true, spec };
   }
-  const failures = unikernelFailures(spec);
+  const failures = unikernelFailures(spec, rules);
   if (failures.length > 0) return { ok: false, failures };
   return {
     ok: true,

@@ -44,7 +44,8 @@ export const componentFieldsShape = {
     .string()
     .regex(CONTAINER_USER, "must be user[:group], each a name or a numeric id")
     .optional(),
-  restart: z.enum(RESTART_POLICIES).default("unless-stopped"),
+  /** Defaults by runtime (see check-component): "unless-stopped" for containers, "on-failure" for VMs. */
+  restart: z.enum(RESTART_POLICIES).optional(),
   network: z
     .string()
     .max(LIMITS.nameLength)

@@ -1,10 +1,25 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { qemuKvmProbe } from "../../provider/commands/qemu";
+import { probeNode } from "../../provider/commands/unikernel-shell";
 import { listAll } from "../../provider/runtime";
-import { nodeCapabilities } from "../../provider/runtime/node-capabilities";
+import {
+  forgetCapabilities,
+  nodeCapabilities,
+  parseCapabilities,
+} from "../../provider/runtime/node-capabilities";
 import { unikernelPaths } from "../../provider/runtime/unikernel-image";
 import {
   type DeployPhases,
@@ -24,6 +39,10 @@ const REPO = resolve(__dirname, "../..");
 /** What test/fixtures/unikernel/setup.sh wrote. */
 interface UnikernelFixtures {
   images: { v1: string; v2: string; neverListens: string };
+  /** This fixture's stand-in `ops` (its bin directory is put first on local nodes' PATH). */
+  standinOps: string;
+  /** The Nanos version setup.sh lays ops' offline files out under. */
+  opsHome: { nanosVersion: string };
   buildLog: string;
   accel: "kvm" | "tcg";
   accelReason: string;
@@ -38,6 +57,15 @@ execFileSync("bash", [`${REPO}/test/fixtures/unikernel/setup.sh`, "up"], {
 const uni = JSON.parse(
   readFileSync(`${nodes.stateDir}/unikernel.json`, "utf8"),
 ) as UnikernelFixtures;
+const SETUP = `${REPO}/test/fixtures/unikernel/setup.sh`;
+
+/** Lays out ops' offline files (latest.txt, <version>/kernel.img, boot.img) in a ~/.ops, as setup.sh does. */
+function layOutOpsHome(opsDir: string): void {
+  execFileSync("bash", [SETUP, "ops-home", opsDir], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+// Local nodes run commands in this process's environment: this fixture's stand-in comes first.
+process.env.PATH = `${dirname(uni.standinOps)}:${process.env.PATH ?? ""}`;
 
 const SERVICE = "unitest";
 const WEB = `${SERVICE}-web`;
@@ -46,11 +74,47 @@ const API = `${SERVICE}-api`;
 const WEB_PORT = 18531;
 const API_PORT = 18422;
 const VOL_PORT = 18423;
+const RO = `${SERVICE}-ro`;
+const RO_PORT = 18424;
+const OFFLINE_PORT = 18425;
 const volumeDir = `${nodes.stateDir}/volumes/unikernel`;
+
+function transportOf(inputs: Record<string, unknown>): Transport {
+  const outcome = checkComponent({
+    ...inputs,
+    service: SERVICE,
+    name: "probe",
+    runtime: "unikernel",
+    image: uni.images.v1,
+  });
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
+  return transportFor(outcome.spec.node, outcome.spec.credentials);
+}
+
+const LOCAL_NODE = { node: { host: "localhost", local: true } };
+
+/**
+ * The VMs run on the SSH test node when the `ops` its login finds is this fixture's
+ * stand-in. A second instance of the fixture (its own state directory, e.g. a worktree's,
+ * whose stand-in the shared SSH login does not find) runs them on this machine as a
+ * `local: true` node instead, with a home of its own, and says so.
+ */
+const sshOps = await (async () =>
+  (await nodeCapabilities(transportOf(sshNodeInputs(nodes)))).ops)();
+const overSsh = sshOps !== undefined && realpathSync(sshOps) === realpathSync(uni.standinOps);
+if (!overSsh) {
+  const home = `${nodes.stateDir}/unikernel/local-home`;
+  layOutOpsHome(`${home}/.ops`);
+  process.env.HOME = home;
+  console.warn(
+    `[unikernel] NOT OVER SSH: the SSH login's ops (${sshOps ?? "none"}) is not this fixture's stand-in (${uni.standinOps}), so these VMs run on this machine as a local: true node (HOME=${home})`,
+  );
+}
+const nodeInputs = () => (overSsh ? sshNodeInputs(nodes) : LOCAL_NODE);
 
 function webInputs(image: string, extra: Record<string, unknown> = {}) {
   return {
-    ...sshNodeInputs(nodes),
+    ...nodeInputs(),
     service: SERVICE,
     name: "web",
     runtime: "unikernel",
@@ -61,15 +125,14 @@ function webInputs(image: string, extra: Record<string, unknown> = {}) {
     cmd: ["--flag", "two words"],
     stopTimeout: 2,
     minUptime: 0,
-    startTimeout: 40,
+    // Bounds, not timings: TCG boots take tens of seconds on a loaded 2-core machine.
+    startTimeout: 90,
     ...extra,
   };
 }
 
 function transport(): Transport {
-  const outcome = checkComponent(webInputs(uni.images.v1));
-  if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
-  return transportFor(outcome.spec.node, outcome.spec.credentials);
+  return transportOf(nodeInputs());
 }
 
 async function vmsDir(): Promise<string> {
@@ -133,6 +196,30 @@ function connectOutcome(host: string, port: number): Promise<string> {
   });
 }
 
+/** Polls URL every 20 ms until stopped; `stop` resolves to when it first answered (epoch ms). */
+function watchFirstAnswer(url: string): { stop: () => Promise<number | undefined> } {
+  let answeredAt: number | undefined;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped && answeredAt === undefined) {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(300) });
+        if (response.ok) answeredAt = Date.now();
+      } catch {
+        // not yet
+      }
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return answeredAt;
+    },
+  };
+}
+
 const figures: string[] = [];
 
 function report(label: string, startedAt: number, phases: DeployPhases | undefined): void {
@@ -145,7 +232,7 @@ function report(label: string, startedAt: number, phases: DeployPhases | undefin
 
 async function cleanup(): Promise<void> {
   const runtime = new UnikernelRuntime(transport());
-  await runtime.remove([WEB, `${WEB}-previous`, VOL, `${VOL}-previous`], 0);
+  await runtime.remove([WEB, `${WEB}-previous`, VOL, `${VOL}-previous`, RO], 0);
   podman("rm", "--force", "--time", "0", API);
 }
 
@@ -158,7 +245,7 @@ const kvmPassesOurProbe = await (async () => {
   return usable;
 })();
 
-describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops stand-in`, () => {
+describe(`Unikernel components over ${overSsh ? "real SSH" : "a local node"}, QEMU (${uni.accel}) and the ops stand-in`, () => {
   let id = "";
   let state: Record<string, unknown> = {};
 
@@ -191,15 +278,22 @@ describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops st
 
   it("create → serves HTTP through its forwarded port on the address given, and not on other interfaces", async () => {
     const started = Date.now();
+    const firstAnswer = watchFirstAnswer(`http://127.0.0.1:${WEB_PORT}/version`);
     const result = await create(webInputs(uni.images.v1));
+    const returned = Date.now();
     report("first deploy (cold caches)", started, lastDeployPhases.get(WEB));
+    const answeredAt = await firstAnswer.stop();
+    figures.push(
+      `first deploy: the provider returned ${answeredAt === undefined ? "before this test saw an answer" : `${returned - answeredAt} ms after this test's first HTTP answer (polled every 20 ms)`}`,
+    );
     expect(lastDeployPhases.get(WEB)).toMatchObject({ elfCached: false, imageCached: false });
     id = result.id;
     state = result.outs;
     expect(state).toMatchObject({ containerName: WEB, version: "v1.0.0", state: "running" });
     const url = `http://127.0.0.1:${WEB_PORT}`;
     expect(await httpGet(`${url}/version`)).toBe("v1.0.0");
-    // Args are cmd (the entrypoint is the program, argv[0]); env values arrive verbatim.
+    // Args are cmd; argv[0] is the entrypoint's path, as in its container; env values arrive verbatim.
+    expect(await httpGet(`${url}/argv0`)).toBe("/serve");
     expect(await httpGet(`${url}/argc`)).toBe("2");
     expect(await httpGet(`${url}/args/2`)).toBe("two words");
     expect(await httpGet(`${url}/env/GREETING`)).toBe("hello 'unikernel' world");
@@ -241,7 +335,7 @@ describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops st
 
   it("a version whose service never listens → rolled back with the console tail, the old VM still serves", async () => {
     const { message } = await failureOf(
-      update(id, state, webInputs(uni.images.neverListens, { memoryMb: 192, startTimeout: 15 })),
+      update(id, state, webInputs(uni.images.neverListens, { memoryMb: 192, startTimeout: 60 })),
     );
     expect(message).toContain("rolled back");
     expect(message).toMatch(/does not answer/);
@@ -271,7 +365,7 @@ describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops st
 
   it("containers and VMs of one service on one node are listed together", async () => {
     const api = await create({
-      ...sshNodeInputs(nodes),
+      ...nodeInputs(),
       service: SERVICE,
       name: "api",
       image: nodes.images.v1,
@@ -333,6 +427,49 @@ describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops st
     await provider.delete(result.id, result.outs);
   });
 
+  it("a :ro volume is refused at check, naming the field, the value and why", async () => {
+    const result = await provider.check(
+      {},
+      { ...webInputs(uni.images.v1), name: "ro", volumes: [`${volumeDir}:/data:ro`] },
+    );
+    expect(result.failures).toEqual([
+      {
+        property: "volumes[0]",
+        reason: expect.stringContaining(
+          `volumes[0] = "${volumeDir}:/data:ro": a unikernel cannot read a read-only share: Nanos's 9p client opens every file read-write`,
+        ),
+      },
+    ]);
+  });
+
+  it("the stand-in, like Nanos, gives the program nothing it can read in a share QEMU exports read-only", async () => {
+    // Past check, straight to the runtime: what a :ro volume did before check refused it.
+    const outcome = checkComponent({
+      ...webInputs(uni.images.v1),
+      name: "ro",
+      ports: [`127.0.0.1:${RO_PORT}:8080`],
+      volumes: [`${volumeDir}:/data`],
+    });
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.failures));
+    const spec = { ...outcome.spec, volumes: [`${volumeDir}:/data:ro`] };
+    const runtime = new UnikernelRuntime(transport());
+    await runtime.pull(spec);
+    await runtime.run(spec, RO, "ro-test");
+    try {
+      const url = `http://127.0.0.1:${RO_PORT}`;
+      expect(await httpGet(`${url}/version`, 90_000)).toBe("v1.0.0");
+      // On Linux's 9p this read worked (the old test passed); Nanos gets EROFS, and so does the stand-in.
+      const response = await fetch(`${url}/file/data/keep.txt`);
+      expect([response.status, await response.text()]).toEqual([404, "no such file\n"]);
+      expect(await runtime.logs(RO, 50)).toContain(
+        "9p share 1 at /data is exported read-only: Nanos opens every 9p file read-write",
+      );
+    } finally {
+      await runtime.remove([RO], 0);
+    }
+    expect(readFileSync(`${volumeDir}/keep.txt`, "utf8")).toBe("data that must survive\n");
+  });
+
   // Needs a node whose KVM our probe (a paused QEMU under KVM) finds unusable. Some machines of
   // this kind pass that probe while the test guest still fails to boot under KVM (the fixture's
   // full boot test, hence uni.accel "tcg"): then this cannot be shown here, and it says so.
@@ -346,4 +483,124 @@ describe(`Unikernel components over real SSH, QEMU (${uni.accel}) and the ops st
       expect(await ourVmDirs()).toEqual([]);
     },
   );
+});
+
+describe("ops' offline files: a local node with a home of its own, one file missing at a time", () => {
+  const realHome = process.env.HOME;
+  const inputs = () => ({
+    ...LOCAL_NODE,
+    service: SERVICE,
+    name: "offline",
+    runtime: "unikernel",
+    accel: uni.accel,
+    image: uni.images.v1,
+    ports: [`127.0.0.1:${OFFLINE_PORT}:8080`],
+    stopTimeout: 1,
+    minUptime: 0,
+    startTimeout: 90,
+  });
+
+  /** A home whose ~/.ops is laid out as ops has it, less `missing` (a path under ~/.ops). */
+  function homeWithout(missing: string | undefined): { home: string; opsDir: string } {
+    const home = mkdtempSync(`${nodes.stateDir}/unikernel/home-`);
+    const opsDir = `${home}/.ops`;
+    layOutOpsHome(opsDir);
+    if (missing) rmSync(`${opsDir}/${missing}`);
+    return { home, opsDir };
+  }
+
+  function useHome(home: string | undefined): void {
+    process.env.HOME = home;
+    forgetCapabilities();
+  }
+
+  afterAll(() => useHome(realHome));
+
+  const version = uni.opsHome.nanosVersion;
+
+  it.each([
+    ["latest.txt", "latest.txt (the Nanos version ops uses)"],
+    [`${version}/kernel.img`, `${version}/kernel.img (the Nanos ${version} kernel)`],
+    [`${version}/boot.img`, `${version}/boot.img (the Nanos ${version} boot loader)`],
+  ])(
+    "without ~/.ops/%s → a clear error naming it, before anything is touched",
+    async (missing, named) => {
+      const { home, opsDir } = homeWithout(missing);
+      useHome(home);
+      const before = builds();
+      const { message } = await failureOf(create(inputs()));
+      expect(message).toContain(`node local cannot run unikernels: ops has no ${opsDir}/${named}`);
+      expect(message).toContain("run `ops update` once where ops can download them");
+      expect(builds()).toBe(before);
+      expect(existsSync(`${home}/.pulumi-mcp`)).toBe(false);
+      expect(existsSync(`${opsDir}/images`)).toBe(false);
+    },
+  );
+
+  it("with all of them, the same component deploys, serves and is deleted", async () => {
+    const { home } = homeWithout(undefined);
+    useHome(home);
+    const result = await create(inputs());
+    try {
+      expect(await httpGet(`http://127.0.0.1:${OFFLINE_PORT}/argv0`, 40_000)).toBe("/serve");
+    } finally {
+      await provider.delete(result.id, result.outs);
+    }
+    expect(readdirSync(`${home}/.pulumi-mcp/unikernel/vms`)).toEqual([]);
+  });
+
+  it('the stand-in itself fails as ops does offline: no latest.txt → "No local build found."', () => {
+    const { home } = homeWithout("latest.txt");
+    const run = spawnSync(uni.standinOps, ["build", "/serve", "-i", "x", "-c", "/dev/null"], {
+      env: { ...process.env, HOME: home, OPS_HOME: "" },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("No local build found.");
+  });
+});
+
+describe("the KVM probe runs guest code (the BIOS), not just a paused QEMU", () => {
+  const kvmOpen = (() => {
+    try {
+      execFileSync("test", ["-r", "/dev/kvm", "-a", "-w", "/dev/kvm"]);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!kvmOpen)
+    console.warn("[unikernel] NOT TESTED HERE: the KVM probe's mechanics (no usable /dev/kvm)");
+
+  /** The node probe run here with the KVM probe's argv changed by `edit`. */
+  function kvmVerdict(edit: (argv: string[]) => string[]): { usable: boolean; detail: string } {
+    const probe = qemuKvmProbe();
+    const step = probeNode({ ...probe, argv: edit(probe.argv) });
+    const [file = "sh", ...args] = step.argv;
+    const out = spawnSync(file, args, { input: step.stdin, encoding: "utf8", timeout: 60_000 });
+    return parseCapabilities(out.stdout).kvm;
+  }
+
+  it.skipIf(!kvmOpen)("counts as usable when the BIOS runs to its end (shown under TCG)", () => {
+    const tcg = kvmVerdict((argv) => argv.map((arg) => arg.replace("accel=kvm", "accel=tcg")));
+    expect(tcg).toEqual({ usable: true, detail: "/dev/kvm works with QEMU" });
+  });
+
+  it.skipIf(!kvmOpen)("does not count a QEMU that exits 0 without running the guest", () => {
+    const version = kvmVerdict((argv) => [argv[0] ?? "qemu-system-x86_64", "-version"]);
+    expect(version.usable).toBe(false);
+  });
+
+  it("agrees with the fixture's full boot test on this machine", async () => {
+    const caps = await nodeCapabilities(transportOf(LOCAL_NODE));
+    console.log(
+      `[unikernel] provider KVM probe: ${caps.kvm.usable ? "usable" : `not usable (${caps.kvm.detail})`}; fixture boot test: ${uni.accel} (${uni.accelReason})`,
+    );
+    if (uni.accel === "tcg" && caps.kvm.usable) {
+      console.warn(
+        "[unikernel] the BIOS runs under this KVM but the fixture's guest does not boot: accel auto would pick KVM here",
+      );
+    }
+    if (uni.accel === "kvm") expect(caps.kvm.usable).toBe(true);
+  });
 });

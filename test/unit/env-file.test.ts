@@ -105,7 +105,13 @@ describe("a container's env reaches podman as an env-file on stdin", () => {
 describe("a unikernel's env", () => {
   it("goes into ops' config file, never into the environment ops runs in", () => {
     const dir = mkdtempSync(join(tmpdir(), "ops-env-"));
-    const config = opsConfigJson({ args: [], env: NODE_CHANGING, mounts: [], rebootOnExit: false });
+    const config = opsConfigJson({
+      args: [],
+      env: NODE_CHANGING,
+      mounts: [],
+      rebootOnExit: false,
+      targetRoot: dir,
+    });
     // Stands in for ops: records its environment.
     const ops = ["sh", "-c", 'env -0 > "$0/env"', dir];
     const step = opsBuildWithConfig(join(dir, "config.json"), config, ops);

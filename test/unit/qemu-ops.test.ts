@@ -1,5 +1,6 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,7 +19,7 @@ import {
   qemuOptionValue,
   qmpArgv,
 } from "../../provider/commands/qemu";
-import { opsBuildWithConfig, prepareVm } from "../../provider/commands/unikernel-shell";
+import { opsBuildWithConfig, prepareVm, probePort } from "../../provider/commands/unikernel-shell";
 import {
   parseCapabilities,
   requireUnikernelSupport,
@@ -90,10 +91,12 @@ describe("qemu argv", () => {
     expect(() => hostfwdRule(port("[::1]:80:80"))).toThrow(/IPv6/);
   });
 
-  it("KVM runs -cpu host; reboots are allowed only when asked", () => {
+  it("KVM runs -cpu max, as ops' command line ends up with; reboots are allowed only when asked", () => {
     const argv = qemuBootArgv({ ...PLAN, accel: "kvm", allowReboot: true });
     expect(flagValue(argv, "-machine")).toBe("q35,accel=kvm");
-    expect(flagValue(argv, "-cpu")).toBe("host");
+    expect(argv.filter((arg) => arg === "-cpu")).toHaveLength(1);
+    expect(flagValue(argv, "-cpu")).toBe("max");
+    expect(flagValue(qemuBootArgv(PLAN), "-cpu")).toBe("max");
     expect(argv).not.toContain("-no-reboot");
   });
 
@@ -128,11 +131,15 @@ describe("qemu argv", () => {
     ).toThrow(/mount tag/);
   });
 
-  it("probes KVM with the CPU model it boots with, and QMP goes through perl with data as arguments", () => {
+  it("probes KVM by running the BIOS with the CPU model it boots with, and QMP goes through perl with data as arguments", () => {
     const probe = qemuKvmProbe();
     expect(flagValue(probe.argv, "-machine")).toBe("q35,accel=kvm");
-    expect(flagValue(probe.argv, "-cpu")).toBe("host");
-    expect(probe.stdin).toContain('"quit"');
+    expect(flagValue(probe.argv, "-cpu")).toBe(flagValue(qemuBootArgv(PLAN), "-cpu"));
+    // It runs the guest's BIOS to its end (then -no-reboot exits): guest code under KVM, not just a paused vCPU.
+    expect(probe.argv).not.toContain("-S");
+    expect(probe.argv).toContain("-no-reboot");
+    expect(flagValue(probe.argv, "-boot")).toBe("strict=on,reboot-timeout=0");
+    expect(probe.marker).toBe("No bootable device");
     const qmp = qmpArgv("/run/vm/qmp.sock", 3, ["query-status"]);
     expect(qmp.slice(0, 2)).toEqual(["perl", "-e"]);
     expect(qmp.slice(3)).toEqual(["--", "/run/vm/qmp.sock", "3", "query-status"]);
@@ -140,11 +147,11 @@ describe("qemu argv", () => {
 });
 
 describe("ops argv and config", () => {
-  it("builds `ops build <elf> -i <name> -c <config>` with dot-free names", () => {
-    expect(opsBuild("/c/elf/program", "pulumi-mcp-abc", "/c/b/abc.json")).toEqual([
+  it("builds `ops build <in-image path> -i <name> -c <config>` with dot-free names", () => {
+    expect(opsBuild("/usr/bin/serve", "pulumi-mcp-abc", "/c/b/abc.json")).toEqual([
       "ops",
       "build",
-      "/c/elf/program",
+      "/usr/bin/serve",
       "-i",
       "pulumi-mcp-abc",
       "-c",
@@ -153,30 +160,45 @@ describe("ops argv and config", () => {
     expect(opsImageName("0123abcd")).toBe("pulumi-mcp-0123abcd");
     expect(() => opsImageName("web-v1.0.0")).toThrow();
     expect(() => opsBuild("/e", "web-v1.0.0", "/c")).toThrow(/"\."/);
+    expect(() => opsBuild("serve", "pulumi-mcp-abc", "/c")).toThrow(/absolute/);
+    expect(() => opsBuild("/a/../../etc/x", "pulumi-mcp-abc", "/c")).toThrow(/absolute/);
   });
 
-  it("writes only fields ops knows: Args without argv[0], Env, Mounts as %N, RebootOnExit, DisableArgsCopy", () => {
+  it("writes only fields ops knows: Args without argv[0], Env, TargetRoot, Mounts as %N, RebootOnExit (no DisableArgsCopy: ops overwrites it)", () => {
     expect(
       opsConfig({
         args: ["server", "--config", "/srv/mcq/mcq.toml"],
         env: { Z: "1", A: "two words" },
         mounts: ["/srv/mcq", "/data"],
         rebootOnExit: true,
+        targetRoot: "/c/elf/k/root",
       }),
     ).toEqual({
       Args: ["server", "--config", "/srv/mcq/mcq.toml"],
       Env: { A: "two words", Z: "1" },
-      DisableArgsCopy: true,
+      TargetRoot: "/c/elf/k/root",
       Mounts: { "%1": "/srv/mcq", "%2": "/data" },
       RebootOnExit: true,
     });
-    const bare = opsConfig({ args: [], env: {}, mounts: [], rebootOnExit: false });
-    expect(Object.keys(bare).sort()).toEqual(["Args", "DisableArgsCopy", "Env"]);
+    const bare = opsConfig({
+      args: [],
+      env: {},
+      mounts: [],
+      rebootOnExit: false,
+      targetRoot: "/r",
+    });
+    expect(Object.keys(bare).sort()).toEqual(["Args", "Env", "TargetRoot"]);
   });
 
   it("the config text round-trips any value and orders env keys", () => {
     const env = { B: "quote ' \" $(x) `y`", A: "line1\nline2", C: "" };
-    const text = opsConfigJson({ args: ["-x", ""], env, mounts: [], rebootOnExit: false });
+    const text = opsConfigJson({
+      args: ["-x", ""],
+      env,
+      mounts: [],
+      rebootOnExit: false,
+      targetRoot: "/r",
+    });
     const parsed = JSON.parse(text) as { Args: string[]; Env: Record<string, string> };
     expect(parsed.Env).toEqual(env);
     expect(Object.keys(parsed.Env)).toEqual(["A", "B", "C"]);
@@ -189,6 +211,7 @@ describe("ops argv and config", () => {
       env: { TOKEN: "s3cret" },
       mounts: [],
       rebootOnExit: false,
+      targetRoot: "/r",
     });
     const step = opsBuildWithConfig(
       "/b/k.json",
@@ -208,6 +231,7 @@ describe("ops argv and config", () => {
       env: { X: "1" },
       mounts: [],
       rebootOnExit: false,
+      targetRoot: "/r",
     });
     const step = opsBuildWithConfig(`${dir}/sub/c.json`, config, ["cat", `${dir}/sub/c.json`]);
     const [file, ...args] = step.argv;
@@ -284,20 +308,96 @@ describe("unikernel checks", () => {
     const container = checkComponent(validInputs({ accel: "kvm" }));
     expect(container.ok).toBe(false);
   });
+
+  it("refuses a :ro volume, naming the field, the value and why (Nanos opens 9p files read-write)", () => {
+    const bad = checkComponent(
+      validInputs({ runtime: "unikernel", volumes: ["/srv/a:/a", "/srv/b:/b:ro"] }),
+    );
+    expect(bad.ok ? [] : bad.failures).toEqual([
+      {
+        property: "volumes[1]",
+        reason: expect.stringMatching(
+          /^volumes\[1\] = "\/srv\/b:\/b:ro": a unikernel cannot read a read-only share: Nanos's 9p client opens every file read-write \(Tlopen O_RDWR\), so QEMU's read-only export \(readonly=on\) answers EROFS/,
+        ),
+      },
+    ]);
+    // A container keeps :ro; state an older release wrote with it still reads back.
+    expect(checkComponent(validInputs({ volumes: ["/srv/b:/b:ro"] })).ok).toBe(true);
+    const old = { runtime: "unikernel", volumes: ["/srv/b:/b:ro"], restart: "unless-stopped" };
+    expect(checkComponent(validInputs(old), "state").ok).toBe(true);
+  });
+
+  it('defaults restart to "on-failure" (what Nanos does) and refuses the policies it cannot keep', () => {
+    const vm = checkComponent(validInputs({ runtime: "unikernel" }));
+    expect(vm.ok && vm.spec.restart).toBe("on-failure");
+    const container = checkComponent(validInputs({}));
+    expect(container.ok && container.spec.restart).toBe("unless-stopped");
+    for (const restart of ["no", "on-failure"]) {
+      expect(checkComponent(validInputs({ runtime: "unikernel", restart })).ok).toBe(true);
+    }
+    for (const restart of ["always", "unless-stopped"]) {
+      const bad = checkComponent(validInputs({ runtime: "unikernel", restart }));
+      expect(bad.ok ? [] : bad.failures).toEqual([
+        {
+          property: "restart",
+          reason: expect.stringContaining(
+            `restart = "${restart}": Nanos reboots a VM only when its program exits non-zero`,
+          ),
+        },
+      ]);
+    }
+  });
+
+  it("the program's path in the image is absolute, without ..", () => {
+    const image = { id: "sha256:1", digest: "", entrypoint: ["/a/../../x"], cmd: [], env: {} };
+    const outcome = checkComponent(validInputs({ runtime: "unikernel" }));
+    if (!outcome.ok) throw new Error("bad fixture");
+    expect(() => processPlan(image, outcome.spec)).toThrow(/absolute path without \.\./);
+  });
 });
 
 describe("node capabilities and VM status", () => {
   it("says what is missing, and why KVM is not used", () => {
     const caps = parseCapabilities(
-      "home=/root\nops=\nqemu-system-x86_64=/usr/bin/qemu-system-x86_64\nperl=/usr/bin/perl\npodman=/usr/bin/podman\nkvm=fails qemu: error: failed to set MSR 0x10a\n",
+      "home=/root\nops=\nqemu-system-x86_64=/usr/bin/qemu-system-x86_64\nperl=/usr/bin/perl\npodman=/usr/bin/podman\nopsDir=/root/.ops\nopsVersion=0.1.54\nopsFiles=kernel.img boot.img \nkvm=fails qemu: error: failed to set MSR 0x10a\n",
     );
     expect(() => requireUnikernelSupport(caps, "root@n:22", "auto")).toThrow(/no `ops`/);
     const withOps = { ...caps, ops: "/usr/local/bin/ops" };
     expect(requireUnikernelSupport(withOps, "n", "auto")).toEqual({
       accel: "tcg",
-      reason: "auto: QEMU fails under KVM with -cpu host: qemu: error: failed to set MSR 0x10a",
+      reason: "auto: QEMU fails under KVM with -cpu max: qemu: error: failed to set MSR 0x10a",
     });
     expect(() => requireUnikernelSupport(withOps, "n", "kvm")).toThrow(/KVM is not usable/);
+  });
+
+  it("names exactly which of ops' offline files the node lacks", () => {
+    const probe = (lines: string) =>
+      parseCapabilities(
+        `home=/home/mcp\nops=/usr/local/bin/ops\nqemu-system-x86_64=/usr/bin/q\nperl=/usr/bin/perl\npodman=/usr/bin/podman\nopsDir=/home/mcp/.ops\n${lines}kvm=absent\n`,
+      );
+    const failure = (lines: string) => {
+      try {
+        requireUnikernelSupport(probe(lines), "mcp@n:22", "auto");
+        return "";
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(failure("opsVersion=0.1.54\nopsFiles=kernel.img boot.img \n")).toBe("");
+    const noLatest = failure("opsVersion=\nopsFiles=\n");
+    expect(noLatest).toMatch(
+      /^node mcp@n:22 cannot run unikernels: ops has no \/home\/mcp\/\.ops\/latest\.txt \(the Nanos version ops uses\): .*"No local build found"/,
+    );
+    const noBoot = failure("opsVersion=0.1.54\nopsFiles=kernel.img \n");
+    expect(noBoot).toContain(
+      "ops has no /home/mcp/.ops/0.1.54/boot.img (the Nanos 0.1.54 boot loader):",
+    );
+    expect(noBoot).not.toContain("kernel.img (");
+    const neither = failure("opsVersion=0.1.54\nopsFiles=\n");
+    expect(neither).toContain(
+      "ops has no /home/mcp/.ops/0.1.54/kernel.img (the Nanos 0.1.54 kernel), no /home/mcp/.ops/0.1.54/boot.img",
+    );
+    expect(failure("opsVersion=../x\nopsFiles=\n")).toContain('(it says "../x")');
   });
 
   it("maps the status step's records: running from QMP, exited when QEMU is gone", () => {
@@ -338,5 +438,55 @@ describe("node capabilities and VM status", () => {
       version: "v1.0.0",
     });
     expect(exited).toMatchObject({ name: "s-d", state: "exited", running: false });
+    // QEMU does not tell the program's exit code, nor Nanos's reboots: unknown, never a made-up 0.
+    expect(exited?.exitCode).toBeUndefined();
+    expect(exited?.restartCount).toBeUndefined();
+  });
+});
+
+describe("the readiness probe (real perl, real sockets on loopback)", () => {
+  /** Runs the probe; resolves to its exit code and stderr. */
+  function probe(port: number, waitSeconds: number) {
+    const [file = "perl", ...args] = probePort("127.0.0.1", port, 0.5, waitSeconds);
+    return new Promise<{ code: number; stderr: string }>((done) => {
+      execFile(file, args, (error, _stdout, stderr) =>
+        done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+      );
+    });
+  }
+
+  /** A server that accepts at once (as QEMU's hostfwd does) but answers only once `answering`. */
+  async function server(): Promise<{ port: number; answer: () => void; close: () => void }> {
+    let answering = false;
+    const srv: Server = createServer((socket) => {
+      socket.on("data", () => {
+        if (answering) socket.end("HTTP/1.0 200 OK\r\n\r\nok");
+      });
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    const address = srv.address();
+    if (!address || typeof address === "string") throw new Error("no port");
+    return { port: address.port, answer: () => (answering = true), close: () => srv.close() };
+  }
+
+  it("one try (wait 0) fails with the reason when a connection gets no answer", async () => {
+    const srv = await server();
+    try {
+      expect(await probe(srv.port, 0)).toEqual({ code: 1, stderr: "no answer within 0.5s\n" });
+    } finally {
+      srv.close();
+    }
+  });
+
+  it("with a wait, keeps trying and succeeds once the port answers", async () => {
+    const srv = await server();
+    try {
+      const result = probe(srv.port, 5);
+      setTimeout(srv.answer, 700);
+      expect(await result).toEqual({ code: 0, stderr: "" });
+    } finally {
+      srv.close();
+    }
   });
 });

@@ -68,6 +68,27 @@ describe("waitUntilStarted", () => {
     expect(two.error?.message).toBe("mcq-api disappeared while starting");
   });
 
+  it("says the exit code is unknown when the runtime does not tell it (a VM), never a made-up one", async () => {
+    const { runtime, live } = nodeWith(false);
+    delete live.exitCode;
+    delete live.restartCount;
+    const outcome = await settleWithin(waitUntilStarted(runtime, "mcq-api", spec(2, 60)), 0);
+    expect(outcome.error?.message).toBe(
+      "mcq-api exited (exited; its exit code is unknown: the runtime does not report one) while starting",
+    );
+  });
+
+  it("returns as soon as the readiness check passes, with no poll in between", async () => {
+    const { runtime, live } = nodeWith(true);
+    runtime.checkReady = async () => undefined;
+    const outcome = await settleWithin(
+      waitUntilStarted(runtime, "mcq-api", spec(0, 60), { ...live }),
+      1_000,
+    );
+    expect([outcome.error, outcome.at]).toEqual([undefined, 0]);
+    expect(runtime.calls).toEqual([]);
+  });
+
   it("gives up after startTimeout, saying the state it was in", async () => {
     const { runtime } = nodeWith(false, "created");
     const outcome = await settleWithin(waitUntilStarted(runtime, "mcq-api", spec(0, 3)), 5_000);
