@@ -14,6 +14,8 @@ const node: mcp.NodeArgs = {
   user: cfg.get("user") ?? "mcp",
   privateKey: cfg.requireSecret("sshKey"),
   hostKey: cfg.require("hostKey"),
+  // false on a node without systemd (the loopback test node): no boot units there.
+  bootPersistence: cfg.getBoolean("bootPersistence"),
 };
 
 // One service, three components: <service>-web, <service>-api and <service>-worker on one node,

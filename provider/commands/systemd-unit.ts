@@ -111,7 +111,11 @@ sc daemon-reload
 sc enable --quiet "$unit"
 `;
 
-export function installBootUnit(scope: UnitScope, workload: string, text: string): CommandWithInput {
+export function installBootUnit(
+  scope: UnitScope,
+  workload: string,
+  text: string,
+): CommandWithInput {
   return { argv: shellStep(INSTALL_UNIT, [scope, unitName(workload)]), stdin: text };
 }
 
