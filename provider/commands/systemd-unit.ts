@@ -25,7 +25,8 @@ export function systemdQuote(arg: string): string {
     .replaceAll("\\", "\\\\")
     .replaceAll('"', '\\"')
     .replaceAll("\n", "\\n")
-    .replaceAll("$", "$$")
+    // A function: in a replacement string "$$" would be a single "$".
+    .replaceAll("$", () => "$$")
     .replaceAll("%", "%%");
   return `"${escaped}"`;
 }

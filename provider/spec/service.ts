@@ -114,9 +114,10 @@ function renameProperty(failure: CheckFailure, where: string): CheckFailure {
 
 /**
  * Boot order and boot units of a service's components: a component without
- * `after` starts after every component declared before it; `after` must name
- * other components of the service, without a cycle. A stopped service
- * (active: false) wants no boot units. Returns the failures.
+ * `after` starts after every component declared before it (except those that
+ * an explicit `after` already puts after it); `after` must name other
+ * components of the service, without a cycle. A stopped service (active:
+ * false) wants no boot units. Returns the failures.
  */
 function orderComponents(
   spec: ServiceSpec,
@@ -127,7 +128,9 @@ function orderComponents(
   const failures: CheckFailure[] = [];
   for (const [index, name] of declared.entries()) {
     const component = spec.components[name] as ServiceComponent;
-    component.after ??= declared.slice(0, index);
+    component.after ??= declared
+      .slice(0, index)
+      .filter((earlier) => !startsAfter(spec.components, earlier, name));
     if (!active && rules === "inputs") component.bootUnit = "none";
     for (const other of component.after) {
       if (other === name || !(other in spec.components)) {
@@ -146,6 +149,20 @@ function orderComponents(
     });
   }
   return failures;
+}
+
+/** Whether `from` starts after `target`, directly or through others (the `after` known so far). */
+function startsAfter(
+  components: Record<string, ServiceComponent>,
+  from: string,
+  target: string,
+  seen = new Set<string>(),
+): boolean {
+  if (seen.has(from)) return false;
+  seen.add(from);
+  return (components[from]?.after ?? []).some(
+    (other) => other === target || startsAfter(components, other, target, seen),
+  );
 }
 
 /** A cycle in the components' `after` relation, as names from start back to it, if any. */
