@@ -452,6 +452,8 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
     servicePrefix: setup.servicePrefix,
     stopTimeout: setup.stopTimeout,
     maxSessions: setup.sessions,
+    // The loopback bench nodes' init is not systemd.
+    bootPersistence: false,
     ...(options.unikernel ? { runtime: "unikernel", accel: options.unikernel.accel } : {}),
     ...(options.minUptime === undefined ? {} : { minUptime: options.minUptime }),
   });

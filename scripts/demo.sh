@@ -42,6 +42,8 @@ echo "demo: $(pulumi version) with a local file backend ($program/.pulumi-backen
   pulumi config set hostKey "$(jq -r .node.hostKeyFingerprint "$env_json")"
   pulumi config set image "$(jq -r .images.v1 "$env_json")"
   pulumi config set httpPort "$http_port"
+  # The loopback test node is this machine, whose init is not systemd: no boot units there.
+  pulumi config set bootPersistence false
   pulumi config set --secret sshKey <"$(jq -r .node.privateKeyPath "$env_json")"
 )
 # pulumi up --refresh: a container removed behind the demo's back (a test run using the same name)

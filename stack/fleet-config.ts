@@ -14,6 +14,7 @@ const nodeConfig = z.strictObject({
   knownHosts: z.string().optional(),
   local: z.boolean().optional(),
   sudo: z.boolean().optional(),
+  bootPersistence: z.boolean().optional(),
 });
 
 /** The provider checks these too, but its message names the resource, not the config key. */

@@ -24,6 +24,8 @@ const servicePrefix = cfg.get("servicePrefix") ?? "bench";
 const minUptime = cfg.getNumber("minUptime");
 const stopTimeout = cfg.getNumber("stopTimeout");
 const maxSessions = cfg.getNumber("maxSessions");
+// false on nodes without systemd (the loopback bench nodes): no boot units there.
+const bootPersistence = cfg.getBoolean("bootPersistence");
 // The unikernel timing (bench.ts): the same stack with runtime "unikernel".
 const runtime = cfg.get("runtime") as "container" | "unikernel" | undefined;
 const accel = cfg.get("accel") as "auto" | "kvm" | "tcg" | undefined;
@@ -38,6 +40,7 @@ nodes.forEach((n, i) => {
     privateKey: sshKey,
     hostKey: n.hostKey,
     ...(maxSessions === undefined ? {} : { maxSessions }),
+    ...(bootPersistence === undefined ? {} : { bootPersistence }),
   };
   for (let c = 0; c < count; c++) {
     const name = `c${String(c).padStart(2, "0")}`;

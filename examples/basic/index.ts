@@ -10,6 +10,8 @@ const node: mcp.NodeArgs = {
   user: cfg.get("user") ?? "mcp",
   privateKey: cfg.requireSecret("sshKey"),
   hostKey: cfg.require("hostKey"),
+  // false on a node without systemd (the loopback test node): no boot units there.
+  bootPersistence: cfg.getBoolean("bootPersistence"),
 };
 
 const web = new mcp.Component("hello-web", {

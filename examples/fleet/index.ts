@@ -18,6 +18,8 @@ const edge: mcp.NodeArgs = {
   user: cfg.get("user") ?? "mcp",
   privateKey: sshKey,
   hostKey: cfg.require("hostKey"),
+  // false on a node without systemd (the loopback test node): no boot units there.
+  bootPersistence: cfg.getBoolean("bootPersistence"),
 };
 const inner: mcp.NodeArgs = {
   host: cfg.require("innerHost"),
@@ -25,6 +27,7 @@ const inner: mcp.NodeArgs = {
   user: cfg.get("user") ?? "mcp",
   privateKey: sshKey,
   hostKey: cfg.require("innerHostKey"),
+  bootPersistence: cfg.getBoolean("bootPersistence"),
   proxyJump: edge,
 };
 

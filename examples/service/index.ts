@@ -28,6 +28,8 @@ const node: mcp.NodeArgs = {
         ],
       }
     : {}),
+  // false on a node without systemd (the loopback test node): no boot units there.
+  bootPersistence: cfg.getBoolean("bootPersistence"),
 };
 
 // One service, three components: <service>-web, <service>-api and <service>-worker on one node,

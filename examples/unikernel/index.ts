@@ -14,6 +14,8 @@ const node: mcp.NodeArgs = {
   user: cfg.get("user") ?? "mcp",
   privateKey: cfg.requireSecret("sshKey"),
   hostKey: cfg.require("hostKey"),
+  // false on a node without systemd (the loopback test node): no boot units there.
+  bootPersistence: cfg.getBoolean("bootPersistence"),
 };
 
 // The image's static ELF is taken out of the OCI image, `ops build` makes a Nanos disk image of

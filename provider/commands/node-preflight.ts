@@ -9,17 +9,23 @@ function shellStep(script: string, args: readonly string[]): string[] {
 }
 
 /**
- * Prints `key=value` lines about the login and the node: uid, user, home;
+ * Prints `key=value` lines about the login and the node: uid, user, home,
+ * systemd as init (/run/systemd/system, as sd_booted checks) and lingering;
  * for a non-root login whether /etc/subuid and /etc/subgid give it ranges,
  * the runtime directory podman will use (XDG_RUNTIME_DIR, else
  * /run/user/<uid> when it is the login's, else $TMPDIR/podman-run-<uid>) and
  * whether it is usable (`ok`, `creatable`, `notmine <owner>`, `unwritable`),
- * systemd as init and lingering, net.ipv4.ip_unprivileged_port_start, the
+ * net.ipv4.ip_unprivileged_port_start, the
  * cgroup version and, on v2, the controllers delegated to the login.
  */
 const PROBE_PREFLIGHT = `
 uid=$(id -u); user=$(id -un)
 printf 'uid=%s\\nuser=%s\\nhome=%s\\n' "$uid" "$user" "$HOME"
+if [ -d /run/systemd/system ]; then
+  echo systemd=yes
+  if [ -e "/var/lib/systemd/linger/$user" ]; then echo linger=yes; else echo linger=no; fi
+else echo systemd=no
+fi
 [ "$uid" = 0 ] && exit 0
 for f in subuid subgid; do
   if [ -r /etc/$f ] && grep -qE "^($user|$uid):[0-9]+:[1-9]" /etc/$f; then echo $f=yes; else echo $f=no; fi
@@ -36,11 +42,6 @@ if [ -e "$dir" ]; then
   fi
 elif [ -w "$(dirname -- "$dir")" ]; then echo runtimeDirState=creatable
 else echo runtimeDirState=unwritable
-fi
-if [ -d /run/systemd/system ]; then
-  echo systemd=yes
-  if [ -e "/var/lib/systemd/linger/$user" ]; then echo linger=yes; else echo linger=no; fi
-else echo systemd=no
 fi
 printf 'unprivilegedPortStart=%s\\n' "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)"
 if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then

@@ -31,6 +31,8 @@ const IN_PLACE_FIELDS = [
   "stopTimeout",
   "startTimeout",
   "minUptime",
+  "after",
+  "bootUnit",
 ] as const satisfies readonly (keyof ComponentSpec)[];
 
 /**
@@ -40,13 +42,21 @@ const IN_PLACE_FIELDS = [
  */
 const STATE_ONLY = new Set<string>(["startTimeout", "minUptime", "credentials", "node"]);
 
-/** How one component's change is applied; Component and Service both go by this. */
-export type ChangePlan = "none" | "state-only" | "recreate" | "replace-runtime";
+/** Fields applied by rewriting (or removing) the workload's boot unit alone. */
+const BOOT_UNIT_ONLY = new Set<string>(["after", "bootUnit"]);
+
+/**
+ * How one component's change is applied; Component and Service both go by
+ * this. "boot-unit": only the workload's boot unit is written or removed.
+ */
+export type ChangePlan = "none" | "state-only" | "boot-unit" | "recreate" | "replace-runtime";
 
 export function planChange(diff: ComponentDiff): ChangePlan {
   if (!diff.changes) return "none";
   if (diff.replaces.includes("runtime")) return "replace-runtime";
-  return diff.changed.some((field) => !STATE_ONLY.has(field)) ? "recreate" : "state-only";
+  const onNode = diff.changed.filter((field) => !STATE_ONLY.has(field));
+  if (onNode.length === 0) return "state-only";
+  return onNode.every((field) => BOOT_UNIT_ONLY.has(field)) ? "boot-unit" : "recreate";
 }
 
 function same(a: unknown, b: unknown): boolean {

@@ -3,11 +3,12 @@ import { diffComponent, planChange } from "../diff/component-diff";
 import { credentialGroups, nextRevisions, tracked } from "../diff/revisions";
 import { runtimeFor } from "../runtime";
 import { applyChange, touchesNode } from "../runtime/apply-change";
+import { observedBootUnit } from "../runtime/boot-unit";
 import { createWorkload, removeWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { checkComponent } from "../spec/check-component";
-import { type ComponentSpec, workloadName } from "../spec/component";
+import { type ComponentSpec, wantedBootUnit, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { inputsOnly, specFrom, stateKeeping, stateOf } from "./component-state";
 import { workloadId } from "./workload-id";
@@ -85,9 +86,15 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     const spec = specFrom(props, "state");
-    const live = await about(spec, "reading", () => runtimeFor(spec).inspect(workloadName(spec)));
+    const runtime = runtimeFor(spec);
+    const [live, bootUnit] = await about(spec, "reading", () =>
+      Promise.all([
+        runtime.inspect(workloadName(spec)),
+        observedBootUnit(runtime.transport, spec, wantedBootUnit(spec)),
+      ]),
+    );
     if (!live) return { id: "" };
-    return { id, props: stateOf(observedSpec(spec, live), live) };
+    return { id, props: stateOf({ ...observedSpec(spec, live), bootUnit }, live) };
   },
 
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {

@@ -50,6 +50,11 @@ export interface ComponentFields {
   startTimeout?: pulumi.Input<number>;
   /** Seconds a new workload must stay running to count as started; 2 by default. */
   minUptime?: pulumi.Input<number>;
+  /**
+   * Components of the same service whose boot units start before this one's.
+   * In a Service, by default, every component declared before this one.
+   */
+  after?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface ComponentArgs extends ComponentFields {
@@ -83,6 +88,8 @@ export class Component extends pulumi.dynamic.Resource {
   declare readonly state: pulumi.Output<string>;
   declare readonly imageId: pulumi.Output<string>;
   declare readonly startedAt: pulumi.Output<string>;
+  /** Its boot unit: "enabled", or "none" when nothing starts it at boot; refresh may see "disabled" or "missing". */
+  declare readonly bootUnit: pulumi.Output<string>;
 
   constructor(name: string, args: ComponentArgs, opts?: pulumi.CustomResourceOptions) {
     const { node, secretFiles, ...fields } = args;

@@ -53,6 +53,12 @@ export interface NodeArgs {
    * 8 by default. Keep it at or below the node sshd's `MaxSessions` (10 by default).
    */
   maxSessions?: pulumi.Input<number>;
+  /**
+   * Start every workload at boot through the node's systemd (one unit per
+   * workload); true by default. A node without systemd is refused unless
+   * this is false (its workloads then stay down after a reboot).
+   */
+  bootPersistence?: pulumi.Input<boolean>;
 }
 
 interface SplitNode {

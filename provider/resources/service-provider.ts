@@ -4,11 +4,12 @@ import { credentialGroups, nextRevisions, perComponent, tracked } from "../diff/
 import { diffService, type ServiceDiff } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
 import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
+import { observedBootUnit } from "../runtime/boot-unit";
 import { createWorkload, removeWorkload } from "../runtime/deploy";
 import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { settleAll } from "../runtime/parallel";
-import { workloadName } from "../spec/component";
+import { wantedBootUnit, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
 import { inputsOnly } from "./component-state";
@@ -288,7 +289,12 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     await Promise.all(
       Object.keys(spec.components).map(async (name) => {
         const component = componentOf(spec, name);
-        const live = await runtimeFor(component).inspect(workloadName(component));
+        const runtime = runtimeFor(component);
+        const wanted = spec.active ? wantedBootUnit(component) : "none";
+        const [live, bootUnit] = await Promise.all([
+          runtime.inspect(workloadName(component)),
+          observedBootUnit(runtime.transport, component, wanted),
+        ]);
         if (!live) return;
         // What runs now, so a refresh surfaces drift as a diff against the inputs.
         const {
@@ -299,7 +305,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
           secretFiles,
           ...fields
         } = observedSpec(component, live);
-        observed.components[name] = fields;
+        observed.components[name] = { ...fields, bootUnit };
         observed.componentEnv[name] = env;
         setSecretFiles(observed, name, secretFiles);
         status[name] = statusOf(live);

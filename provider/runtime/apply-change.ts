@@ -1,15 +1,15 @@
 import type { ChangePlan } from "../diff/component-diff";
 import type { ComponentSpec } from "../spec/component";
-import { createWorkload, removeWorkload, replaceWorkload } from "./deploy";
+import { createWorkload, removeWorkload, replaceWorkload, syncBootUnitOnly } from "./deploy";
 import { runtimeFor } from "./index";
 import type { LiveWorkload } from "./types";
 
 /** A plan with something to do on the node. */
-export type NodeChange = Extract<ChangePlan, "recreate" | "replace-runtime">;
+export type NodeChange = Extract<ChangePlan, "boot-unit" | "recreate" | "replace-runtime">;
 
 /** True when the plan has something to do on the node (and so needs its connection and lock). */
 export function touchesNode(plan: ChangePlan): plan is NodeChange {
-  return plan === "recreate" || plan === "replace-runtime";
+  return plan === "boot-unit" || plan === "recreate" || plan === "replace-runtime";
 }
 
 /**
@@ -23,6 +23,7 @@ export async function applyChange(
   spec: ComponentSpec,
 ): Promise<LiveWorkload> {
   if (plan === "recreate") return replaceWorkload(runtimeFor(spec), previous, spec);
+  if (plan === "boot-unit") return syncBootUnitOnly(runtimeFor(spec), previous, spec);
   // The old workload is reached the new way: a rotated key may have revoked the old one.
   const old = { ...previous, node: spec.node, credentials: spec.credentials };
   // The new runtime's preflight runs before the old workload goes (createWorkload repeats it, cached).

@@ -5,6 +5,7 @@ import {
   podmanRename,
   podmanRun,
   podmanStart,
+  podmanStop,
 } from "../commands/podman";
 import type { ComponentSpec } from "../spec/component";
 import type { Transport } from "../transport";
@@ -72,6 +73,11 @@ export class ContainerRuntime implements WorkloadRuntime {
     // stdout: the new container's id, then the inspection's JSON array.
     const json = result.stdout.slice(result.stdout.indexOf("\n["));
     return json.startsWith("\n[") ? parsePodmanInspect(json)[0] : undefined;
+  }
+
+  /** At boot: start the container as it is; at shutdown: stop it with its stop timeout. */
+  async bootCommands(spec: ComponentSpec, name: string) {
+    return { start: podmanStart(name), stop: podmanStop([name], spec.stopTimeout) };
   }
 
   async start(name: string): Promise<void> {

@@ -3,6 +3,7 @@ import { adoptionMismatches } from "../diff/adoption";
 import { specHash } from "../diff/spec-hash";
 import { type ComponentSpec, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
+import { removeBootUnit, syncBootUnit } from "./boot-unit";
 import { sweepSecretFiles } from "./container-secrets";
 import { observedSpec } from "./observed-spec";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
@@ -151,15 +152,21 @@ async function adopt(
 }
 
 /**
- * Creates a component: pull, run, wait until it stays running. A workload
- * of that name made from exactly this spec (a create interrupted after it
- * started) is taken over; with `adopt`, so is one that matches the inputs
- * (see adopt); any other is an error that names it.
+ * Creates a component: pull, run, wait until it stays running, then write
+ * its boot unit. A workload of that name made from exactly this spec (a
+ * create interrupted after it started) is taken over; with `adopt`, so is
+ * one that matches the inputs (see adopt); any other is an error that names it.
  */
 export async function createWorkload(
   runtime: WorkloadRuntime,
   spec: ComponentSpec,
 ): Promise<LiveWorkload> {
+  const live = await startWorkload(runtime, spec);
+  await syncBootUnit(runtime, spec);
+  return live;
+}
+
+async function startWorkload(runtime: WorkloadRuntime, spec: ComponentSpec): Promise<LiveWorkload> {
   const name = workloadName(spec);
   // What this node's login cannot do as asked is refused before anything is touched.
   await runtime.preflight?.(spec);
@@ -180,9 +187,20 @@ export async function createWorkload(
  * Replaces the running workload with a new spec under the same name. The new
  * image is pulled first, so a bad tag fails before anything is touched; the
  * old container is stopped and kept as `<name>-previous` until the new one
- * has stayed up, and is put back when it does not.
+ * has stayed up, and is put back when it does not. Then the boot unit is
+ * rewritten for the new one (a rollback keeps the old unit).
  */
 export async function replaceWorkload(
+  runtime: WorkloadRuntime,
+  previousSpec: ComponentSpec,
+  spec: ComponentSpec,
+): Promise<LiveWorkload> {
+  const live = await swapWorkload(runtime, previousSpec, spec);
+  await syncBootUnit(runtime, spec, previousSpec);
+  return live;
+}
+
+async function swapWorkload(
   runtime: WorkloadRuntime,
   previousSpec: ComponentSpec,
   spec: ComponentSpec,
@@ -235,10 +253,29 @@ export async function replaceWorkload(
 
 /**
  * Removes a component's workload, any set-aside `-previous` left by an
- * interrupted update, and secret files an interrupted run left in podman.
+ * interrupted update, secret files an interrupted run left in podman, and
+ * its boot unit (after the workload: a failed removal keeps both).
  */
 export async function removeWorkload(runtime: WorkloadRuntime, spec: ComponentSpec): Promise<void> {
   const name = workloadName(spec);
   await runtime.remove([name, `${name}-previous`], spec.stopTimeout);
   await sweepSecretFiles(runtime.transport, spec, name);
+  await removeBootUnit(runtime.transport, spec);
+}
+
+/**
+ * Writes or removes only the boot unit (its ordering changed, refresh found
+ * it missing or disabled, the node opted in or out). A workload that is gone
+ * is deployed again as an update would.
+ */
+export async function syncBootUnitOnly(
+  runtime: WorkloadRuntime,
+  previousSpec: ComponentSpec,
+  spec: ComponentSpec,
+): Promise<LiveWorkload> {
+  await runtime.preflight?.(spec);
+  const live = await runtime.inspect(workloadName(spec));
+  if (!live) return replaceWorkload(runtime, previousSpec, spec);
+  await syncBootUnit(runtime, spec, previousSpec);
+  return live;
 }

@@ -161,6 +161,15 @@ export function specProblems(facts: NodeFacts, spec: ComponentSpec): string[] {
   return problems;
 }
 
+/**
+ * A workload that should start at boot on a node whose init is not systemd:
+ * nothing there would start it again after a reboot.
+ */
+export function bootProblem(facts: NodeFacts, spec: ComponentSpec): string | undefined {
+  if (spec.bootUnit !== "enabled" || facts.systemd) return undefined;
+  return `it does not run systemd (no /run/systemd/system), so nothing would start ${workloadName(spec)} again after a reboot (pulumi-mcp makes each workload a systemd unit that starts it at boot): fix: set bootPersistence: false on the node to deploy without that (its workloads then stay down after a reboot until the next pulumi up), or restart: "no" on the component`;
+}
+
 /** Host directories of the spec's bind mounts, with whether they are mounted read-only. */
 function volumeDirs(spec: ComponentSpec): { path: string; readOnly: boolean }[] {
   return spec.volumes.flatMap((volume) => {
@@ -200,11 +209,13 @@ export function volumeProblems(facts: NodeFacts, stdout: string): string[] {
  * node's login cannot carry out as asked: rootless podman without subordinate
  * ids or a usable runtime directory, lingering off under systemd, a host port
  * below the unprivileged start, limits rootless podman would ignore, volume
- * directories it cannot create or write. Root logins pass untouched (one
- * cached probe per node).
+ * directories it cannot create or write; and, for any login, a workload that
+ * should start at boot on a node without systemd (one cached probe per node).
  */
 export async function preflight(transport: Transport, spec: ComponentSpec): Promise<void> {
   const facts = await nodeFacts(transport);
+  const noBoot = bootProblem(facts, spec);
+  if (noBoot) throw new Error(`node ${transport.label}: ${noBoot}; nothing was changed`);
   if (!facts.rootless) return;
   const problems = [...loginProblems(facts), ...specProblems(facts, spec)];
   const dirs = volumeDirs(spec);

@@ -62,6 +62,11 @@ export interface WorkloadRuntime {
    */
   checkReady?(spec: ComponentSpec, name: string): Promise<void>;
   /**
+   * The commands a boot unit runs to start the workload (as `run` left it:
+   * the existing container, the VM's recorded command line) and to stop it.
+   */
+  bootCommands(spec: ComponentSpec, name: string): Promise<{ start: string[]; stop?: string[] }>;
+  /**
    * Refuses, before anything is touched, a spec this node's login cannot carry
    * out as asked (node-preflight: rootless podman's needs and limits).
    */

@@ -274,7 +274,8 @@ export class UnikernelRuntime implements WorkloadRuntime {
     return undefined; // its state comes from the readiness checks that follow
   }
 
-  private async boot(dir: string, name: string, record: VmRecord): Promise<void> {
+  /** The command that boots the VM from its state directory: what `run`, `start` and its boot unit run. */
+  private bootArgv(dir: string, name: string, record: VmRecord): string[] {
     const argv = qemuBootArgv({
       name,
       vmId: record.vmId,
@@ -294,7 +295,23 @@ export class UnikernelRuntime implements WorkloadRuntime {
       })),
       allowReboot: record.restart !== "no",
     });
-    await this.exec(`starting QEMU for VM ${name}`, bootVm(dir, argv));
+    return bootVm(dir, argv);
+  }
+
+  private async boot(dir: string, name: string, record: VmRecord): Promise<void> {
+    await this.exec(`starting QEMU for VM ${name}`, this.bootArgv(dir, name, record));
+  }
+
+  /**
+   * At boot: the VM's recorded command line, as `run` booted it (same disk
+   * copy, ports, QMP socket, console log). No stop command: systemd's SIGTERM
+   * ends QEMU at shutdown.
+   */
+  async bootCommands(_spec: ComponentSpec, name: string) {
+    const [status] = await this.status([name]);
+    if (!status?.record) throw new Error(`no VM ${name} on ${this.transport.label}`);
+    const paths = await this.paths();
+    return { start: this.bootArgv(`${paths.vms}/${name}`, name, status.record) };
   }
 
   private async status(names: readonly string[]): Promise<VmStatus[]> {

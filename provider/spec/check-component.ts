@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { checkWithUnknowns } from "./check-known";
 import { normaliseSecretFiles, secretFileFailures } from "./check-secret-files";
 import { applyRuntimeRules, type CheckRules, defaultRestart } from "./check-unikernel";
-import { type ComponentSpec, componentInputsSchema, ENV_KEY } from "./component";
+import { type ComponentSpec, componentInputsSchema, ENV_KEY, wantedBootUnit } from "./component";
 import { parseImageRef, unpinnedReason } from "./image-ref";
 import { LIMITS } from "./limits";
 import { nodeProblems } from "./node";
@@ -141,6 +141,10 @@ function domainFailures(parsed: z.output<typeof componentInputsSchema>): {
     }
   }
 
+  if (parsed.after?.includes(parsed.name)) {
+    fail("after", parsed.name, "a component cannot start after itself");
+  }
+
   if (`${parsed.service}-${parsed.name}`.length > LIMITS.nameLength * 2) {
     failures.push({ property: "name", reason: "service and component name together are too long" });
   }
@@ -177,12 +181,19 @@ function checkKnownComponent(input: unknown, rules: CheckRules): CheckOutcome {
   const env = Object.fromEntries(
     Object.entries(parsed.data.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
+  const restart = parsed.data.restart ?? defaultRestart(parsed.data.runtime);
+  // Inputs never set bootUnit (it is derived); state keeps what refresh saw.
+  const bootUnit =
+    rules === "state" && parsed.data.bootUnit
+      ? parsed.data.bootUnit
+      : wantedBootUnit({ node: parsed.data.node, restart });
   const spec: ComponentSpec = {
     ...parsed.data,
-    restart: parsed.data.restart ?? defaultRestart(parsed.data.runtime),
+    restart,
     ports: domain.ports,
     volumes: domain.volumes,
     env,
+    bootUnit,
   };
   const secretFiles = normaliseSecretFiles(parsed.data.secretFiles);
   if (secretFiles) spec.secretFiles = secretFiles;

@@ -26,6 +26,14 @@ const nameField = z
   .max(LIMITS.nameLength)
   .regex(NAME, "must start with a letter or digit and hold only letters, digits, _ . and -");
 
+/**
+ * A workload's boot unit (runtime/boot-unit.ts): check derives what the
+ * inputs want ("enabled", or "none" when nothing should start it at boot);
+ * refresh reports what the node has ("disabled" or "missing" is drift).
+ */
+export const BOOT_UNIT_STATES = ["enabled", "disabled", "missing", "none"] as const;
+export type BootUnitState = (typeof BOOT_UNIT_STATES)[number];
+
 /** diff/revisions.ts: a count per value; unknown in a preview while its value is. */
 export const revisionsSchema = z.record(z.string(), z.union([z.int().min(1), z.literal(UNKNOWN)]));
 
@@ -67,6 +75,10 @@ export const componentFieldsShape = {
   startTimeout: z.int().min(1).max(3600).default(60),
   /** Seconds a new container must stay running before it counts as started. */
   minUptime: z.number().min(0).max(600).default(2),
+  /** Components of the same service whose boot units start before this one's. */
+  after: z.array(nameField).max(LIMITS.after).optional(),
+  /** Derived by check from restart and the node (see BOOT_UNIT_STATES); refresh observes it. */
+  bootUnit: z.enum(BOOT_UNIT_STATES).optional(),
 };
 
 export const componentInputsSchema = z.strictObject({
@@ -110,9 +122,18 @@ export interface ComponentSpec {
   stopTimeout: number;
   startTimeout: number;
   minUptime: number;
+  /** Components of the same service started before this one at boot (their units come first). */
+  after?: string[];
+  /** What the inputs want of the boot unit, or (in refreshed state) what the node has. */
+  bootUnit: BootUnitState;
 }
 
 /** The podman container (or VM) name MCP uses: `<service>-<component>`. */
 export function workloadName(spec: Pick<ComponentSpec, "service" | "name">): string {
   return `${spec.service}-${spec.name}`;
+}
+
+/** What the inputs want of a workload's boot unit: one unless restart is "no" or the node opts out. */
+export function wantedBootUnit(spec: Pick<ComponentSpec, "node" | "restart">): BootUnitState {
+  return spec.node.bootPersistence && spec.restart !== "no" ? "enabled" : "none";
 }

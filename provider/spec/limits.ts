@@ -17,6 +17,8 @@ export const LIMITS = {
   cmdArgBytes: 64 * 1024,
   ports: 256,
   volumes: 128,
+  /** Components a boot unit waits for (`after`). */
+  after: 64,
   pathLength: 4096,
   secretFiles: 64,
   secretFileNameLength: 128,

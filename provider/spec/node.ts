@@ -27,6 +27,11 @@ export interface NodeTarget {
   lockTimeoutMs: number;
   /** Commands (SSH channels) at once on the node's one connection; the rest queue. */
   maxSessions: number;
+  /**
+   * Make each workload start at boot through the node's systemd (a unit per
+   * workload). A node without systemd is refused unless this is false.
+   */
+  bootPersistence: boolean;
   proxyJump?: NodeTarget;
 }
 
@@ -95,6 +100,7 @@ export const nodeTargetSchema: z.ZodType<NodeTarget, unknown> = z.lazy(() =>
     lockTimeoutMs: z.int().min(0).max(3_600_000).default(300_000),
     // sshd's MaxSessions is 10 by default: stay below it unless the node allows more.
     maxSessions: z.int().min(2).max(256).default(8),
+    bootPersistence: z.boolean().default(true),
     proxyJump: nodeTargetSchema.optional(),
   }),
 );

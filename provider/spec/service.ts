@@ -113,6 +113,79 @@ function renameProperty(failure: CheckFailure, where: string): CheckFailure {
 }
 
 /**
+ * Boot order and boot units of a service's components: a component without
+ * `after` starts after every component declared before it (except those that
+ * an explicit `after` already puts after it); `after` must name other
+ * components of the service, without a cycle. A stopped service (active:
+ * false) wants no boot units. Returns the failures.
+ */
+function orderComponents(
+  spec: ServiceSpec,
+  declared: readonly string[],
+  active: boolean,
+  rules: CheckRules,
+): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  for (const [index, name] of declared.entries()) {
+    const component = spec.components[name] as ServiceComponent;
+    component.after ??= declared
+      .slice(0, index)
+      .filter((earlier) => !startsAfter(spec.components, earlier, name));
+    if (!active && rules === "inputs") component.bootUnit = "none";
+    for (const other of component.after) {
+      if (other === name || !(other in spec.components)) {
+        failures.push({
+          property: `components.${name}.after`,
+          reason: `components.${name}.after = ${showValue(other)}: ${other === name ? "a component cannot start after itself" : `service ${spec.name} has no component of that name`}`,
+        });
+      }
+    }
+  }
+  const cycle = afterCycle(spec.components);
+  if (failures.length === 0 && cycle) {
+    failures.push({
+      property: `components.${cycle[0]}.after`,
+      reason: `components.${cycle[0]}.after: the boot order has a cycle: ${cycle.join(" → ")}`,
+    });
+  }
+  return failures;
+}
+
+/** Whether `from` starts after `target`, directly or through others (the `after` known so far). */
+function startsAfter(
+  components: Record<string, ServiceComponent>,
+  from: string,
+  target: string,
+  seen = new Set<string>(),
+): boolean {
+  if (seen.has(from)) return false;
+  seen.add(from);
+  return (components[from]?.after ?? []).some(
+    (other) => other === target || startsAfter(components, other, target, seen),
+  );
+}
+
+/** A cycle in the components' `after` relation, as names from start back to it, if any. */
+function afterCycle(components: Record<string, ServiceComponent>): string[] | undefined {
+  const done = new Set<string>();
+  const visit = (name: string, path: string[]): string[] | undefined => {
+    if (path.includes(name)) return [...path.slice(path.indexOf(name)), name];
+    if (done.has(name)) return undefined;
+    for (const other of components[name]?.after ?? []) {
+      const cycle = visit(other, [...path, name]);
+      if (cycle) return cycle;
+    }
+    done.add(name);
+    return undefined;
+  };
+  for (const name of Object.keys(components)) {
+    const cycle = visit(name, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+/**
  * Validates and normalises a service: each component through the component
  * rules, plus names unique within the service and no host port used twice.
  */
@@ -160,6 +233,8 @@ function checkKnownService(input: unknown, rules: CheckRules): ServiceCheckOutco
   const { node, credentials, name: service, active, adopt, revisions } = parsed.data;
   const failures: CheckFailure[] = [];
   const seen = new Set<string>();
+  /** Component names in the order the inputs list them (a map would put numeric names first). */
+  const declared: string[] = [];
   const spec: ServiceSpec = {
     node,
     credentials,
@@ -205,10 +280,13 @@ function checkKnownService(input: unknown, rules: CheckRules): ServiceCheckOutco
       continue;
     }
     seen.add(component.name);
+    declared.push(component.name);
     spec.components[component.name] = component;
     spec.componentEnv[component.name] = env;
     if (secretFiles) spec.componentSecretFiles[component.name] = secretFiles;
   }
+
+  failures.push(...orderComponents(spec, declared, active, rules));
 
   const published = Object.entries(spec.components).flatMap(([name, component]) =>
     component.ports.map((text) => ({ name, text, port: parsePortSpec(text) })),

@@ -51,6 +51,8 @@ beforeAll(() => {
       servicePrefix: "e2ebatch",
       minUptime: 0,
       stopTimeout: 1,
+      // This machine's init is not systemd: the shared test node opts out of boot units.
+      bootPersistence: false,
       sshKey: { secret: readFileSync(nodes.node.privateKeyPath, "utf8") },
     },
     timeoutMs: 400_000,

@@ -81,6 +81,8 @@ export function sshNodeInputs(nodes: TestNodes, extra: Record<string, unknown> =
       user: nodes.node.user,
       hostKey: nodes.node.hostKeyFingerprint,
       connectTimeoutMs: 5_000,
+      // This machine's init is not systemd: the shared test node opts out of boot units.
+      bootPersistence: false,
       ...extra,
     },
     credentials: { privateKey: readFileSync(nodes.node.privateKeyPath, "utf8") },
@@ -99,7 +101,7 @@ export function sshAndLocal(nodes: TestNodes, prefix: string, ports: readonly [n
       label: "local node",
       port: ports[1],
       name: `${prefix}-local`,
-      node: () => ({ node: { host: "localhost", local: true } }),
+      node: () => ({ node: { host: "localhost", local: true, bootPersistence: false } }),
     },
   ];
 }
@@ -175,5 +177,7 @@ export function testNodeConfig(nodes: TestNodes): Record<string, ConfigValue> {
     user: nodes.node.user,
     hostKey: nodes.node.hostKeyFingerprint,
     sshKey: { secret: readFileSync(nodes.node.privateKeyPath, "utf8") },
+    // This machine's init is not systemd: the shared test node opts out of boot units.
+    bootPersistence: false,
   };
 }

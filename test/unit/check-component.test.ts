@@ -17,16 +17,11 @@ function failuresOf(input: Record<string, unknown>) {
 
 describe("checkComponent: defaults and normalisation", () => {
   it("fills defaults so an omitted default equals an explicit one", () => {
-    const implicit = specOf(validInputs());
+    const node = { host: "rift.example.net", hostKey: `SHA256:${"A".repeat(43)}` };
+    const implicit = specOf(validInputs({ node }));
     const explicit = specOf(
       validInputs({
-        node: {
-          host: "rift.example.net",
-          port: 22,
-          user: "mcp",
-          hostKey: `SHA256:${"A".repeat(43)}`,
-          sudo: false,
-        },
+        node: { ...node, port: 22, user: "mcp", sudo: false, bootPersistence: true },
         runtime: "container",
         restart: "unless-stopped",
         ports: [],

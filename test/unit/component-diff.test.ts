@@ -13,6 +13,7 @@ function spec(overrides: Record<string, unknown> = {}): ComponentSpec {
 const node = (extra: Record<string, unknown>) => ({
   host: "rift.example.net",
   hostKey: `SHA256:${"A".repeat(43)}`,
+  bootPersistence: false,
   ...extra,
 });
 

@@ -59,6 +59,7 @@ export class FakeNode {
         return workload;
       },
       start: async (name) => void this.calls.push(`start ${name}`),
+      bootCommands: async (_spec, name) => ({ start: ["start", name] }),
       stop: async (name) => void this.calls.push(`stop ${name}`),
       remove: async (names) => {
         for (const name of names) if (this.workloads.delete(name)) this.calls.push(`rm ${name}`);

@@ -1,7 +1,8 @@
 /** Valid component inputs for unit tests; tests override what they exercise. */
 export function validInputs(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    node: { host: "rift.example.net", hostKey: `SHA256:${"A".repeat(43)}` },
+    // The fake nodes have no systemd: boot units are tested on their own (boot-unit tests).
+    node: { host: "rift.example.net", hostKey: `SHA256:${"A".repeat(43)}`, bootPersistence: false },
     credentials: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-key-material\n" },
     service: "mcq",
     name: "api",
@@ -15,7 +16,8 @@ export function validServiceInputs(
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
-    node: { host: "rift.example.net", hostKey: `SHA256:${"A".repeat(43)}` },
+    // The fake nodes have no systemd: boot units are tested on their own (boot-unit tests).
+    node: { host: "rift.example.net", hostKey: `SHA256:${"A".repeat(43)}`, bootPersistence: false },
     credentials: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n" },
     name: "mcq",
     components: [

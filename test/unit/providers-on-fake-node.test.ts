@@ -27,9 +27,11 @@ const service = serviceProvider as Provider;
 
 const OLD_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nold\n";
 const NEW_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnew\n";
+// The fake node has no systemd: these tests are about everything but boot units.
 const node = (extra: Bag = {}) => ({
   host: "rift.example.net",
   hostKey: `SHA256:${"A".repeat(43)}`,
+  bootPersistence: false,
   ...extra,
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { type ComponentDiff, planChange } from "../../provider/diff/component-diff";
 import { diffService } from "../../provider/diff/service-diff";
 import { checkService, type ServiceSpec } from "../../provider/spec/service";
 import { validServiceInputs } from "./fixtures";
@@ -72,7 +73,8 @@ describe("checkService", () => {
 });
 
 describe("diffService", () => {
-  it("no change when nothing changed, whatever the order of components", () => {
+  it("no change when nothing changed; a new order of components changes only the boot order", () => {
+    expect(diffService(specOf(service()), specOf(service())).changes).toBe(false);
     const reordered = service({
       components: [
         { name: "web", image: "reg:5000/mcq-web:v1", ports: ["8080:80"] },
@@ -80,7 +82,19 @@ describe("diffService", () => {
       ],
       componentEnv: [{}, { TOKEN: "secret-token" }],
     });
-    expect(diffService(specOf(service()), specOf(reordered)).changes).toBe(false);
+    const diff = diffService(specOf(service()), specOf(reordered));
+    expect(diff.changed.api?.changed).toEqual(["after"]);
+    expect(diff.changed.web?.changed).toEqual(["after"]);
+    expect(planChange(diff.changed.api as ComponentDiff)).toBe("boot-unit");
+    // The same order written with after: no change at all.
+    const explicit = service({
+      components: [
+        { name: "web", image: "reg:5000/mcq-web:v1", ports: ["8080:80"], after: ["api"] },
+        { name: "api", image: "reg:5000/mcq:v1", ports: ["8443:8443"], after: [] },
+      ],
+      componentEnv: [{}, { TOKEN: "secret-token" }],
+    });
+    expect(diffService(specOf(service()), specOf(explicit)).changes).toBe(false);
   });
 
   it("names added, removed and changed components and fields; updates in place", () => {

@@ -61,6 +61,10 @@ export class FakeRuntime implements WorkloadRuntime {
     return { ...live };
   }
 
+  async bootCommands(_spec: ComponentSpec, name: string) {
+    return { start: ["start", name] };
+  }
+
   async start(name: string): Promise<void> {
     this.record(`start ${name}`);
     Object.assign(this.get(name), { running: true, state: "running" });

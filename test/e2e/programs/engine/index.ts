@@ -12,6 +12,8 @@ const node: mcp.NodeArgs = {
   user: cfg.require("user"),
   privateKey: cfg.requireSecret("sshKey"),
   hostKey: cfg.require("hostKey"),
+  // false on a node without systemd (the loopback test node): no boot units there.
+  bootPersistence: cfg.getBoolean("bootPersistence"),
 };
 const image = cfg.require("image");
 /** Short stops and starts: the test image (busybox httpd) ignores SIGTERM. */
