@@ -21,6 +21,19 @@ export function podmanPull(image: string): string[] {
   return ["podman", "pull", "--quiet", image];
 }
 
+/** Pulls the image, then prints its size in bytes (the pull's progress line says it). */
+export function podmanPullWithSize(image: string): string[] {
+  return chain(podmanPull(image), [
+    "podman",
+    "image",
+    "inspect",
+    "--format",
+    "{{.Size}}",
+    "--",
+    image,
+  ]);
+}
+
 export function podmanImageExists(image: string): string[] {
   return ["podman", "image", "exists", image];
 }
@@ -59,6 +72,10 @@ export function podmanRunArgv(
     String(spec.stopTimeout),
   ];
   if (spec.network) argv.push("--network", spec.network);
+  // The cap works with podman's k8s-file (and json-file) driver only, not journald (a common
+  // default): the driver is named, so the cap is enforced wherever podman's default points.
+  if (spec.logMaxSize !== undefined && spec.logMaxSize !== "unlimited")
+    argv.push("--log-driver", "k8s-file", "--log-opt", `max-size=${spec.logMaxSize}`);
   if (spec.user) argv.push("--user", spec.user);
   if (spec.memoryMb !== undefined) argv.push("--memory", `${spec.memoryMb}m`);
   if (spec.vcpus !== undefined) argv.push("--cpus", String(spec.vcpus));
@@ -213,6 +230,28 @@ export function podmanListManaged(): string[] {
 
 export function podmanLogs(name: string, lines: number): string[] {
   return ["podman", "logs", "--tail", String(lines), "--", name];
+}
+
+/** What the `pulumi-mcp logs` command asks for. */
+export interface LogRequest {
+  /** The last N lines only. */
+  tail?: number;
+  /** podman's --since: a duration (10m) or a time. */
+  since?: string;
+  follow?: boolean;
+}
+
+/** `podman logs` as the logs command streams it. */
+export function podmanLogsStream(name: string, request: LogRequest): string[] {
+  return [
+    "podman",
+    "logs",
+    ...(request.tail !== undefined ? ["--tail", String(request.tail)] : []),
+    ...(request.since !== undefined ? ["--since", request.since] : []),
+    ...(request.follow ? ["--follow"] : []),
+    "--",
+    name,
+  ];
 }
 
 /** Creates the host directories of bind mounts that do not exist yet (podman refuses missing ones). */

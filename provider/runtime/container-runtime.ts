@@ -1,14 +1,16 @@
 import {
+  type LogRequest,
   podmanInspect,
   podmanListManaged,
   podmanLogs,
-  podmanPull,
+  podmanLogsStream,
+  podmanPullWithSize,
   podmanRename,
   podmanRun,
   podmanStart,
 } from "../commands/podman";
-import type { ComponentSpec } from "../spec/component";
-import type { Transport } from "../transport";
+import { type ComponentSpec, workloadName } from "../spec/component";
+import type { RunOptions, Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { withSecretFiles } from "./container-secrets";
 import { inspectBatched } from "./inspect-batch";
@@ -16,12 +18,16 @@ import { preflight } from "./node-preflight";
 import { removeBatched, stopBatched } from "./podman-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
+import { elapsed, noProgress, type Progress, sizeOf } from "./progress";
 import { pullOnce } from "./pull-once";
-import type { LiveWorkload, WorkloadRuntime } from "./types";
+import { FOREVER_MS, type LiveWorkload, type WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
 export class ContainerRuntime implements WorkloadRuntime {
-  constructor(readonly transport: Transport) {}
+  constructor(
+    readonly transport: Transport,
+    readonly progress: Progress = noProgress,
+  ) {}
 
   /** Rootless logins: subordinate ids, runtime directory, lingering, ports, limits, volumes. */
   preflight(spec: ComponentSpec): Promise<void> {
@@ -30,12 +36,18 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   /** Pulls the image; a tag that does not exist fails here, before anything runs. */
   async pull(spec: ComponentSpec): Promise<void> {
-    await pullOnce(this.transport, spec.image, async () => {
-      ensureSuccess(
+    const name = workloadName(spec);
+    const since = Date.now();
+    this.progress(name, `pulling ${spec.image}`);
+    const size = await pullOnce(this.transport, spec.image, async () => {
+      const pulled = ensureSuccess(
         `podman pull ${spec.image}`,
-        await runPodman(this.transport, podmanPull(spec.image)),
+        await runPodman(this.transport, podmanPullWithSize(spec.image)),
       );
+      // stdout: the image id, then its size in bytes.
+      return sizeOf(Number(pulled.stdout.trim().split("\n").at(-1)));
     });
+    this.progress(name, `pulled ${spec.image} (${size}, ${elapsed(since)})`);
   }
 
   /** `runContainer`, with the spec's secret files made into podman secrets around it (container-secrets). */
@@ -130,5 +142,19 @@ export class ContainerRuntime implements WorkloadRuntime {
     const result = await runPodman(this.transport, podmanLogs(name, lines));
     if (result.exitCode !== 0) return `(no log: ${result.stderr.trim()})`;
     return `${result.stdout}${result.stderr}`.trimEnd();
+  }
+
+  /** `podman logs` streamed; a follow has no command timeout (it runs until stopped). */
+  async streamLogs(
+    name: string,
+    request: LogRequest,
+    output: Required<Pick<RunOptions, "onOutput">> & Pick<RunOptions, "signal">,
+  ): Promise<number> {
+    const timeoutMs = request.follow ? FOREVER_MS : undefined;
+    const result = await this.transport.run(podmanLogsStream(name, request), {
+      ...output,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
+    return result.exitCode;
   }
 }

@@ -7,17 +7,21 @@ import type { Transport } from "../transport";
  */
 const FRESH_MS = 60_000;
 
-const pulls = new Map<string, { done: Promise<void>; at: number }>();
+const pulls = new Map<string, { done: Promise<unknown>; at: number }>();
 
-/** Runs `pull` for (node, image) unless one is in flight or succeeded within FRESH_MS. */
-export function pullOnce(
+/**
+ * Runs `pull` for (node, image) unless one is in flight or succeeded within
+ * FRESH_MS; every caller gets that pull's result. One caller per node and image
+ * passes one `pull`, so the result's type is the same for all.
+ */
+export function pullOnce<T>(
   transport: Transport,
   image: string,
-  pull: () => Promise<void>,
-): Promise<void> {
+  pull: () => Promise<T>,
+): Promise<T> {
   const key = `${transport.label}\u0000${image}`;
   const known = pulls.get(key);
-  if (known && Date.now() - known.at < FRESH_MS) return known.done;
+  if (known && Date.now() - known.at < FRESH_MS) return known.done as Promise<T>;
   const entry = { done: pull(), at: Date.now() };
   pulls.set(key, entry);
   // A failed pull is not remembered: the next attempt tries again.

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { chain } from "../commands/chain";
 import { opsBuild, opsConfigJson, parseBootableImagePath } from "../commands/ops";
-import { podmanPull } from "../commands/podman";
+import { type LogRequest, podmanPull } from "../commands/podman";
 import { QMP_CLIENT, qemuBootArgv } from "../commands/qemu";
 import {
   bootVm,
@@ -15,12 +15,13 @@ import {
   removeVmDir,
   renameVm,
   stopVm,
+  streamConsole,
   tailConsole,
   vmStatus,
 } from "../commands/unikernel-shell";
-import type { ComponentSpec } from "../spec/component";
+import { type ComponentSpec, workloadName } from "../spec/component";
 import { parsePortSpec } from "../spec/port-spec";
-import type { Transport } from "../transport";
+import type { RunOptions, Transport } from "../transport";
 import { CommandFailed, ensureSuccess } from "./command-error";
 import {
   type NodeCapabilities,
@@ -28,7 +29,8 @@ import {
   requireUnikernelSupport,
 } from "./node-capabilities";
 import { preflight } from "./node-preflight";
-import type { LiveWorkload, WorkloadRuntime } from "./types";
+import { elapsed, noProgress, type Progress, sizeOf } from "./progress";
+import { FOREVER_MS, type LiveWorkload, type WorkloadRuntime } from "./types";
 import {
   buildImageName,
   buildKey,
@@ -90,7 +92,10 @@ interface Pulled {
 export class UnikernelRuntime implements WorkloadRuntime {
   private readonly pulled = new Map<string, Pulled>();
 
-  constructor(readonly transport: Transport) {}
+  constructor(
+    readonly transport: Transport,
+    readonly progress: Progress = noProgress,
+  ) {}
 
   /** Rootless logins: subordinate ids (podman pulls the image), runtime directory, lingering, ports, volumes. */
   preflight(spec: ComponentSpec): Promise<void> {
@@ -122,6 +127,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     requireUnikernelSupport(caps, this.transport.label, spec.accel);
     const paths = unikernelPaths(caps.home);
     const pullStart = Date.now();
+    this.progress(workloadName(spec), `pulling ${spec.image}`);
     await this.exec(`podman pull ${spec.image}`, podmanPull(spec.image));
     const inspected = await this.exec(
       `podman image inspect ${spec.image}`,
@@ -130,6 +136,10 @@ export class UnikernelRuntime implements WorkloadRuntime {
     const image = parseImageInspect(inspected.stdout);
     const plan = processPlan(image, spec);
     const pullMs = Date.now() - pullStart;
+    this.progress(
+      workloadName(spec),
+      `pulled ${spec.image} (${sizeOf(image.size ?? -1)}, ${elapsed(pullStart)})`,
+    );
     const extractStart = Date.now();
     const elfDir = `${paths.elfCache}/${elfKey(image.id, plan.program)}`;
     const extracted = await this.transport.run(extractElf(elfDir, spec.image, plan.program));
@@ -156,6 +166,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     pulled: Pulled,
     shares: readonly VolumeShare[],
     reboot: boolean,
+    workload: string,
   ): Promise<{ path: string; pathFile: string; cached: boolean }> {
     const key = buildKey(pulled.image.id, pulled.plan, shares, reboot);
     const pathFile = `${paths.builds}/${key}.path`;
@@ -164,6 +175,8 @@ export class UnikernelRuntime implements WorkloadRuntime {
     ).stdout.trim();
     if (cached) return { path: cached, pathFile, cached: true };
     const name = buildImageName(key);
+    const since = Date.now();
+    this.progress(workload, "building the disk image (ops build)");
     const configPath = `${paths.builds}/${key}.json`;
     const config = opsConfigJson({
       args: pulled.plan.args,
@@ -178,6 +191,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     );
     const built = await this.transport.run(argv, { stdin });
     if (built.exitCode !== 0) throw new CommandFailed(`ops build ${name}`, built);
+    this.progress(workload, `built the disk image (${elapsed(since)})`);
     const caps = await this.capabilities();
     const path =
       parseBootableImagePath(`${built.stdout}\n${built.stderr}`) ??
@@ -201,7 +215,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     const shares = volumeShares(spec.volumes);
     const reboot = rebootOnExit(spec);
     const buildStart = Date.now();
-    const image = await this.builtImage(paths, pulled, shares, reboot);
+    const image = await this.builtImage(paths, pulled, shares, reboot, name);
     const buildMs = Date.now() - buildStart;
 
     const record: VmRecord = {
@@ -241,6 +255,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
       throw new CommandFailed(`creating the state directory of VM ${name}`, made);
     }
     try {
+      this.progress(name, `booting the VM (${accel.accel})`);
       await this.boot(dir, name, record);
     } catch (error) {
       await this.transport.run(removeVmDir(dir));
@@ -363,6 +378,26 @@ export class UnikernelRuntime implements WorkloadRuntime {
     const result = await this.transport.run(tailConsole(`${paths.vms}/${name}`, lines));
     if (result.exitCode !== 0) return `(no console log: ${result.stderr.trim()})`;
     return result.stdout.replaceAll("\r", "").trimEnd();
+  }
+
+  /** The serial console log streamed (`tail`); it has no times, so `since` is refused. */
+  async streamLogs(
+    name: string,
+    request: LogRequest,
+    output: Required<Pick<RunOptions, "onOutput">> & Pick<RunOptions, "signal">,
+  ): Promise<number> {
+    if (request.since !== undefined) {
+      throw new Error(
+        `--since ${JSON.stringify(request.since)}: the console log of VM ${name} has no times; use --tail`,
+      );
+    }
+    const paths = await this.paths();
+    const argv = streamConsole(`${paths.vms}/${name}`, request.tail, request.follow === true);
+    const result = await this.transport.run(argv, {
+      ...output,
+      ...(request.follow ? { timeoutMs: FOREVER_MS } : {}),
+    });
+    return result.exitCode;
   }
 
   /**

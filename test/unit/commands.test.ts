@@ -114,6 +114,10 @@ describe("podman argv builders", () => {
       "1",
       "--network",
       "mcpnet",
+      "--log-driver",
+      "k8s-file",
+      "--log-opt",
+      "max-size=10m",
       "--user",
       "0:0",
       "--publish",
@@ -144,6 +148,30 @@ describe("podman argv builders", () => {
     ]);
     expect(argv.join(" ")).not.toContain("secret-value");
     expect(stdin).toContain("secret-value");
+  });
+
+  it("caps the log by default (k8s-file, where max-size works), as asked, or not at all", () => {
+    const at = (logMaxSize?: string) => {
+      const checked = checkComponent(validInputs(logMaxSize ? { logMaxSize } : {}));
+      if (!checked.ok) throw new Error(JSON.stringify(checked.failures));
+      return podmanRunArgv(checked.spec, { specHash: "h" }).join(" ");
+    };
+    expect(at()).toContain("--log-driver k8s-file --log-opt max-size=10m");
+    expect(at("512k")).toContain("--log-opt max-size=512k");
+    expect(at("unlimited")).not.toContain("--log");
+    const bad = checkComponent(validInputs({ logMaxSize: "10 MB" }));
+    expect(bad.ok ? [] : bad.failures).toEqual([
+      expect.objectContaining({ property: "logMaxSize", reason: expect.stringContaining("10 MB") }),
+    ]);
+    const vm = checkComponent(validInputs({ runtime: "unikernel", logMaxSize: "1m" }));
+    expect(vm.ok ? [] : vm.failures).toEqual([
+      expect.objectContaining({
+        property: "logMaxSize",
+        reason: expect.stringContaining("containers only"),
+      }),
+    ]);
+    const vmDefault = checkComponent(validInputs({ runtime: "unikernel" }));
+    expect(vmDefault.ok && vmDefault.spec.logMaxSize).toBe(undefined);
   });
 
   it("creates a named network only, never a mode (host, none, …) or podman's default", () => {
