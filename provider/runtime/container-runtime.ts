@@ -9,6 +9,7 @@ import {
   podmanRun,
   podmanStart,
 } from "../commands/podman";
+import { untilStdinCloses } from "../commands/until-stdin-closes";
 import { type ComponentSpec, workloadName } from "../spec/component";
 import type { RunOptions, Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
@@ -150,10 +151,10 @@ export class ContainerRuntime implements WorkloadRuntime {
     request: LogRequest,
     output: Required<Pick<RunOptions, "onOutput">> & Pick<RunOptions, "signal">,
   ): Promise<number> {
-    const timeoutMs = request.follow ? FOREVER_MS : undefined;
-    const result = await this.transport.run(podmanLogsStream(name, request), {
+    const argv = podmanLogsStream(name, request);
+    const result = await this.transport.run(request.follow ? untilStdinCloses(argv) : argv, {
       ...output,
-      ...(timeoutMs ? { timeoutMs } : {}),
+      ...(request.follow ? { timeoutMs: FOREVER_MS, holdStdin: true } : {}),
     });
     return result.exitCode;
   }

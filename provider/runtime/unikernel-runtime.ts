@@ -19,6 +19,7 @@ import {
   tailConsole,
   vmStatus,
 } from "../commands/unikernel-shell";
+import { untilStdinCloses } from "../commands/until-stdin-closes";
 import { type ComponentSpec, workloadName } from "../spec/component";
 import { parsePortSpec } from "../spec/port-spec";
 import type { RunOptions, Transport } from "../transport";
@@ -393,9 +394,9 @@ export class UnikernelRuntime implements WorkloadRuntime {
     }
     const paths = await this.paths();
     const argv = streamConsole(`${paths.vms}/${name}`, request.tail, request.follow === true);
-    const result = await this.transport.run(argv, {
+    const result = await this.transport.run(request.follow ? untilStdinCloses(argv) : argv, {
       ...output,
-      ...(request.follow ? { timeoutMs: FOREVER_MS } : {}),
+      ...(request.follow ? { timeoutMs: FOREVER_MS, holdStdin: true } : {}),
     });
     return result.exitCode;
   }

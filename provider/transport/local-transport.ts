@@ -27,7 +27,7 @@ export class LocalTransport implements Transport {
     countersFor(this.label).channels += 1;
     const { onOutput } = options;
     const child = execa(file, args, {
-      input: options.stdin ?? "",
+      ...(options.holdStdin ? { stdin: "pipe" as const } : { input: options.stdin ?? "" }),
       timeout,
       cancelSignal: options.signal,
       reject: false,

@@ -92,7 +92,7 @@ export function execOnChannel(
         }
         finish({ exitCode, stdout: out.toString("utf8"), stderr: err.toString("utf8") });
       });
-      stream.end(options.stdin ?? "");
+      if (!options.holdStdin) stream.end(options.stdin ?? "");
     });
   });
 }

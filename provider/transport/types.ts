@@ -16,6 +16,11 @@ export interface RunOptions {
    * stdout and stderr are then empty): for a `podman logs --follow`.
    */
   readonly onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
+  /**
+   * Leaves the command's standard input open (nothing written) until it ends
+   * or is cancelled: what `untilStdinCloses` watches (commands/until-stdin-closes).
+   */
+  readonly holdStdin?: boolean;
 }
 
 /** A long-running command started by `hold`, kept alive until released. */

@@ -5,7 +5,7 @@
 // component's log over its own SSH connection: --tail, --since, --follow (until Ctrl-C), a
 // component the stack does not have; never a secret → destroy.
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -151,6 +151,12 @@ describe("progress lines and the logs command, through the real pulumi CLI", () 
     expect(sawLine).toBe(true);
     // Ended by our SIGINT (it had not exited by itself), with status 0.
     expect(out.code).toBe(0);
+    // …and the follow on the node ended with it (sshd sends a command no signal when the client goes).
+    await new Promise((done) => setTimeout(done, 1_000));
+    const ps = spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout;
+    expect(
+      ps.split("\n").filter((line) => line.startsWith(`podman logs --follow -- ${SERVICE}-web`)),
+    ).toEqual([]);
     expectNoSecret(out.stdout + out.stderr);
   });
 

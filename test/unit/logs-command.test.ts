@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parseLogsArgs } from "../../provider/cli/logs-args";
 import { workloadOfStack } from "../../provider/cli/stack-workload";
 import { podmanLogsStream } from "../../provider/commands/podman";
 import { streamConsole } from "../../provider/commands/unikernel-shell";
+import { untilStdinCloses } from "../../provider/commands/until-stdin-closes";
 import { sizeOf } from "../../provider/runtime/progress";
 import { checkComponent } from "../../provider/spec/check-component";
 import { checkService } from "../../provider/spec/service";
@@ -110,6 +112,34 @@ describe("pulumi-mcp logs: arguments", () => {
       "--",
       "/vms/a/console.log",
     ]);
+  });
+});
+
+describe("untilStdinCloses (a follow that ends with its client)", () => {
+  const run = (argv: string[], input: string | undefined, timeout = 5_000) => {
+    const [file, ...args] = untilStdinCloses(argv);
+    return spawnSync(file as string, args, { input, timeout, encoding: "utf8" });
+  };
+
+  it("stops the command when stdin closes, and passes on its status when it ends first", () => {
+    const started = Date.now();
+    const stopped = run(["sleep", "30"], "");
+    expect(stopped.error).toBeUndefined(); // not our 5 s timeout: stdin's end stopped it
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(stopped.status).toBe(143);
+    // stdin held open (a pipe nobody closes before the end) while the command finishes by itself.
+    const held = spawnSync(
+      "sh",
+      [
+        "-c",
+        `sleep 3 | ${untilStdinCloses(["sh", "-c", "echo out; exit 7"])
+          .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+          .join(" ")}`,
+      ],
+      { encoding: "utf8", timeout: 10_000 },
+    );
+    expect(held.stdout).toBe("out\n");
+    expect(held.status).toBe(7);
   });
 });
 
