@@ -5,6 +5,7 @@ import { hostPathsOf } from "../spec/volume-spec";
 import { chain } from "./chain";
 import type { CommandWithInput } from "./command-with-input";
 import { ENV_FILE_ON_STDIN, envFileText, withStdinPiped } from "./env-file";
+import { toCommandLine } from "./quote";
 
 /** Labels every container we create carries, so drift and adoption can find ours. */
 export const LABELS = {
@@ -19,6 +20,19 @@ export const MANAGED_BY = "pulumi-mcp";
 /** `podman pull`; with the auth file a registry login wrote (commands/registry-login) when there is one. */
 export function podmanPull(image: string, authFile?: string): string[] {
   return ["podman", "pull", "--quiet", ...(authFile ? ["--authfile", authFile] : []), "--", image];
+}
+
+/** Pulls the image, then prints its size in bytes (the pull's progress line says it). */
+export function podmanPullWithSize(image: string, authFile?: string): string[] {
+  return chain(podmanPull(image, authFile), [
+    "podman",
+    "image",
+    "inspect",
+    "--format",
+    "{{.Size}}",
+    "--",
+    image,
+  ]);
 }
 
 export function podmanImageExists(image: string): string[] {
@@ -59,6 +73,10 @@ export function podmanRunArgv(
     String(spec.stopTimeout),
   ];
   if (spec.network) argv.push("--network", spec.network);
+  // The cap works with podman's k8s-file (and json-file) driver only, not journald (a common
+  // default): the driver is named, so the cap is enforced wherever podman's default points.
+  if (spec.logMaxSize !== undefined && spec.logMaxSize !== "unlimited")
+    argv.push("--log-driver", "k8s-file", "--log-opt", `max-size=${spec.logMaxSize}`);
   if (spec.user) argv.push("--user", spec.user);
   if (spec.memoryMb !== undefined) argv.push("--memory", `${spec.memoryMb}m`);
   if (spec.vcpus !== undefined) argv.push("--cpus", String(spec.vcpus));
@@ -72,11 +90,60 @@ export function podmanRunArgv(
   return argv;
 }
 
+/** `--network` values that name a mode or podman's own default network: nothing to create. */
+const NETWORK_MODES = new Set([
+  "bridge",
+  "host",
+  "none",
+  "private",
+  "slirp4netns",
+  "pasta",
+  "podman",
+]);
+
+/**
+ * Creates the podman network unless it exists. A network podman creates has
+ * DNS on (netavark + aardvark-dns; CNI with the dnsname plugin), so its
+ * containers find each other by container name. podman 4.3's `network create`
+ * has no `--ignore`: when a concurrent run created it first, the create fails
+ * and the second `exists` makes that a success. Networks are never removed.
+ */
+export function ensureNetwork(name: string): string[] {
+  const exists = toCommandLine(["podman", "network", "exists", "--", name]);
+  const create = toCommandLine(["podman", "network", "create", "--", name]);
+  return ["sh", "-c", `${exists} || ${create} >/dev/null || ${exists}`];
+}
+
+/**
+ * Re-registers every running container of the network with its DNS server.
+ * Measured on Debian 12 (podman 4.3.1, netavark/aardvark-dns 1.4.0, rootful):
+ * when a container of a network stops, every other running container of that
+ * network gets no DNS answer any more (not even for its own name) until it is
+ * restarted or `podman network reload`ed; rootless podman does not show it.
+ * An update stops the old container, so the run of the new one heals its peers.
+ */
+export function reloadNetworkPeers(network: string): string[] {
+  const running = toCommandLine([
+    "podman",
+    "ps",
+    "--quiet",
+    "--filter",
+    `network=${network}`,
+    "--filter",
+    "status=running",
+  ]);
+  // Container ids only (hex) go through xargs; -r: no running container, no reload. Best effort:
+  // a peer that stops meanwhile makes the reload fail, which must not fail this deploy.
+  return ["sh", "-c", `${running} | xargs -r podman network reload >/dev/null 2>&1 || true`];
+}
+
 /**
  * Starts a component in one remote command: make the bind mounts' missing host
- * directories (podman refuses them; MCP keeps data in /srv/<service>), `podman
- * run -d`, then inspect the new container, so its first state costs no extra
- * round trip. Env values are not in the argv: they arrive on stdin (env-file).
+ * directories (podman refuses them; MCP keeps data in /srv/<service>), create
+ * its network if it names one that does not exist yet, `podman run -d`, heal
+ * the DNS of the network's other containers (reloadNetworkPeers), then inspect
+ * the new container, so its first state costs no extra round trip.
+ * Env values are not in the argv: they arrive on stdin (env-file).
  */
 export function podmanRun(
   spec: ComponentSpec,
@@ -86,9 +153,12 @@ export function podmanRun(
   const hostPaths = hostPathsOf(spec.volumes);
   const run = podmanRunArgv(spec, { ...options, name });
   const hasEnv = Object.keys(spec.env).length > 0;
+  const network = spec.network && !NETWORK_MODES.has(spec.network) ? [spec.network] : [];
   const argv = chain(
     ...(hostPaths.length > 0 ? [ensureHostDirectories(hostPaths)] : []),
+    ...network.map(ensureNetwork),
     hasEnv ? withStdinPiped(run) : run,
+    ...network.map(reloadNetworkPeers),
     podmanInspect([name]),
   );
   return hasEnv ? { argv, stdin: envFileText(spec.env) } : { argv };
@@ -162,6 +232,28 @@ export function podmanListManaged(): string[] {
 
 export function podmanLogs(name: string, lines: number): string[] {
   return ["podman", "logs", "--tail", String(lines), "--", name];
+}
+
+/** What the `pulumi-mcp logs` command asks for. */
+export interface LogRequest {
+  /** The last N lines only. */
+  tail?: number;
+  /** podman's --since: a duration (10m) or a time. */
+  since?: string;
+  follow?: boolean;
+}
+
+/** `podman logs` as the logs command streams it. */
+export function podmanLogsStream(name: string, request: LogRequest): string[] {
+  return [
+    "podman",
+    "logs",
+    ...(request.tail !== undefined ? ["--tail", String(request.tail)] : []),
+    ...(request.since !== undefined ? ["--since", request.since] : []),
+    ...(request.follow ? ["--follow"] : []),
+    "--",
+    name,
+  ];
 }
 
 /** Creates the host directories of bind mounts that do not exist yet (podman refuses missing ones). */

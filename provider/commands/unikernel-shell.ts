@@ -324,6 +324,18 @@ export function tailConsole(dir: string, lines: number): string[] {
   return ["tail", "-n", String(lines), "--", `${dir}/${VM_FILES.console}`];
 }
 
+/** The console log for the logs command: all of it or its last lines, and followed (`tail -F`: across a reboot's new file). */
+export function streamConsole(dir: string, tail: number | undefined, follow: boolean): string[] {
+  return [
+    "tail",
+    "-n",
+    tail === undefined ? "+1" : String(tail),
+    ...(follow ? ["-F"] : []),
+    "--",
+    `${dir}/${VM_FILES.console}`,
+  ];
+}
+
 // ---------------------------------------------------------------------------
 // Readiness
 

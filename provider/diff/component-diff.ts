@@ -24,6 +24,7 @@ const IN_PLACE_FIELDS = [
   "user",
   "restart",
   "network",
+  "logMaxSize",
   "memoryMb",
   "vcpus",
   "accel",

@@ -28,6 +28,8 @@ export function specHash(spec: ComponentSpec): string {
     accel: spec.accel ?? null,
     binary: spec.binary ?? null,
     stopTimeout: spec.stopTimeout,
+    // Only where it applies, so a VM's hash is what it was before the field existed.
+    ...(spec.logMaxSize !== undefined ? { logMaxSize: spec.logMaxSize } : {}),
   };
   return createHash("sha256").update(JSON.stringify(material)).digest("hex").slice(0, 32);
 }

@@ -11,6 +11,7 @@ import { checkComponent } from "../spec/check-component";
 import { type ComponentSpec, wantedBootUnit, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { inputsOnly, specFrom, stateKeeping, stateOf } from "./component-state";
+import { progressLines } from "./progress-lines";
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
@@ -67,7 +68,7 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: Bag): Promise<pulumi.dynamic.CreateResult> {
     const spec = specFrom(inputs, "inputs");
-    const runtime = runtimeFor(spec);
+    const runtime = runtimeFor(spec, progressLines);
     const live = await about(spec, "creating", () =>
       withNodeLock(runtime.transport, spec.node.lockTimeoutMs, () => createWorkload(runtime, spec)),
     );
@@ -105,7 +106,7 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     if (!touchesNode(plan)) return { outs: stateKeeping(spec, olds) };
     const live = await about(spec, "updating", () =>
       withNodeLock(runtimeFor(spec).transport, spec.node.lockTimeoutMs, () =>
-        applyChange(plan, previous, spec),
+        applyChange(plan, previous, spec, progressLines),
       ),
     );
     return { outs: stateOf(spec, live) };

@@ -14,6 +14,7 @@ import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
 import { inputsOnly } from "./component-state";
 import { withoutUndefined } from "./plain-struct";
+import { progressLines } from "./progress-lines";
 import {
   type ComponentStatus,
   serviceSpecFrom,
@@ -97,7 +98,7 @@ async function createService(inputs: Bag): Promise<pulumi.dynamic.CreateResult> 
   const names = Object.keys(spec.components);
   const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    const runtime = runtimeFor(component);
+    const runtime = runtimeFor(component, progressLines);
     const live = await createWorkload(runtime, component);
     if (!spec.active) await runtime.stop(live.name, component.stopTimeout);
     return live;
@@ -184,8 +185,8 @@ async function convergeService(
   const steps = await settleAll(converge, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
     const plan = onNode[name];
-    if (!plan) return createWorkload(runtimeFor(component), component);
-    return applyChange(plan, componentOf(previous, name), component);
+    if (!plan) return createWorkload(runtimeFor(component, progressLines), component);
+    return applyChange(plan, componentOf(previous, name), component, progressLines);
   });
   steps.forEach((result, index) => {
     const name = converge[index] ?? "";

@@ -1,14 +1,17 @@
 import {
+  type LogRequest,
   podmanInspect,
   podmanListManaged,
   podmanLogs,
+  podmanLogsStream,
   podmanRename,
   podmanRun,
   podmanStart,
   podmanStop,
 } from "../commands/podman";
-import type { ComponentSpec } from "../spec/component";
-import type { Transport } from "../transport";
+import { untilStdinCloses } from "../commands/until-stdin-closes";
+import { type ComponentSpec, workloadName } from "../spec/component";
+import type { RunOptions, Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { withSecretFiles } from "./container-secrets";
 import { inspectBatched } from "./inspect-batch";
@@ -16,13 +19,17 @@ import { preflight } from "./node-preflight";
 import { removeBatched, stopBatched } from "./podman-batch";
 import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
+import { elapsed, noProgress, type Progress, sizeOf } from "./progress";
 import { pullOnce } from "./pull-once";
 import { pullImage, pullKey } from "./registry-pull";
-import type { LiveWorkload, WorkloadRuntime } from "./types";
+import { FOREVER_MS, type LiveWorkload, type WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
 export class ContainerRuntime implements WorkloadRuntime {
-  constructor(readonly transport: Transport) {}
+  constructor(
+    readonly transport: Transport,
+    readonly progress: Progress = noProgress,
+  ) {}
 
   /** Rootless logins: subordinate ids, runtime directory, lingering, ports, limits, volumes. */
   preflight(spec: ComponentSpec): Promise<void> {
@@ -34,10 +41,14 @@ export class ContainerRuntime implements WorkloadRuntime {
    * for it); a tag that does not exist or a refused login fails here, before anything runs.
    */
   async pull(spec: ComponentSpec): Promise<void> {
+    const name = workloadName(spec);
+    const since = Date.now();
+    this.progress(name, `pulling ${spec.image}`);
     const registries = spec.credentials?.registries;
-    await pullOnce(this.transport, pullKey(spec.image, registries), () =>
+    const bytes = await pullOnce(this.transport, pullKey(spec.image, registries), () =>
       pullImage(this.transport, spec.image, registries),
     );
+    this.progress(name, `pulled ${spec.image} (${sizeOf(bytes)}, ${elapsed(since)})`);
   }
 
   /** `runContainer`, with the spec's secret files made into podman secrets around it (container-secrets). */
@@ -137,5 +148,19 @@ export class ContainerRuntime implements WorkloadRuntime {
     const result = await runPodman(this.transport, podmanLogs(name, lines));
     if (result.exitCode !== 0) return `(no log: ${result.stderr.trim()})`;
     return `${result.stdout}${result.stderr}`.trimEnd();
+  }
+
+  /** `podman logs` streamed; a follow has no command timeout (it runs until stopped). */
+  async streamLogs(
+    name: string,
+    request: LogRequest,
+    output: Required<Pick<RunOptions, "onOutput">> & Pick<RunOptions, "signal">,
+  ): Promise<number> {
+    const argv = podmanLogsStream(name, request);
+    const result = await this.transport.run(request.follow ? untilStdinCloses(argv) : argv, {
+      ...output,
+      ...(request.follow ? { timeoutMs: FOREVER_MS, holdStdin: true } : {}),
+    });
+    return result.exitCode;
   }
 }

@@ -6,6 +6,7 @@ import { messageOf } from "../spec/message-of";
 import { removeBootUnit, syncBootUnit } from "./boot-unit";
 import { sweepSecretFiles } from "./container-secrets";
 import { observedSpec } from "./observed-spec";
+import { elapsed } from "./progress";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
 const LOG_TAIL_LINES = 50;
@@ -110,9 +111,17 @@ async function runAndWait(
   spec: ComponentSpec,
   name: string,
 ): Promise<LiveWorkload> {
+  const since = Date.now();
+  runtime.progress?.(name, `starting ${spec.image}`);
   const justStarted = await runtime.run(spec, name, specHash(spec));
   try {
-    return await waitUntilStarted(runtime, name, spec, justStarted);
+    runtime.progress?.(
+      name,
+      `waiting for readiness (up ${spec.minUptime} s, at most ${spec.startTimeout} s)`,
+    );
+    const live = await waitUntilStarted(runtime, name, spec, justStarted);
+    runtime.progress?.(name, `done: ${live.state} ${live.version} (${elapsed(since)})`);
+    return live;
   } catch (error) {
     const tail = await logTail(runtime, name);
     let message = messageOf(error);

@@ -1,17 +1,19 @@
 import type { ComponentSpec } from "../spec/component";
 import { type Transport, transportFor } from "../transport";
 import { ContainerRuntime } from "./container-runtime";
+import { noProgress, type Progress } from "./progress";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 import { UnikernelRuntime } from "./unikernel-runtime";
 
+export type { Progress } from "./progress";
 export type { LiveWorkload, WorkloadRuntime } from "./types";
 
-/** The runtime a component asks for, on its node. */
-export function runtimeFor(spec: ComponentSpec): WorkloadRuntime {
+/** The runtime a component asks for, on its node; `progress` hears about the slow steps. */
+export function runtimeFor(spec: ComponentSpec, progress: Progress = noProgress): WorkloadRuntime {
   const transport = transportFor(spec.node, spec.credentials);
   return spec.runtime === "unikernel"
-    ? new UnikernelRuntime(transport)
-    : new ContainerRuntime(transport);
+    ? new UnikernelRuntime(transport, progress)
+    : new ContainerRuntime(transport, progress);
 }
 
 /**

@@ -28,11 +28,15 @@ export function onceFresh<T>(
   return entry.result;
 }
 
-/** Runs `pull` for (node, image) unless one is in flight or succeeded within FRESH_MS. */
-export function pullOnce(
+/**
+ * Runs `pull` for (node, image) unless one is in flight or succeeded within
+ * FRESH_MS; every caller gets that pull's result. One caller per node and image
+ * passes one `pull`, so the result's type is the same for all.
+ */
+export function pullOnce<T>(
   transport: Transport,
   image: string,
-  pull: () => Promise<void>,
-): Promise<void> {
+  pull: () => Promise<T>,
+): Promise<T> {
   return onceFresh(transport, `pull\u0000${image}`, pull);
 }

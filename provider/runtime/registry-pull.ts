@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { podmanPull } from "../commands/podman";
+import { podmanPullWithSize } from "../commands/podman";
 import { podmanLogin } from "../commands/registry-login";
 import { registryOf } from "../spec/image-ref";
 import type { RegistryCredential } from "../spec/node";
@@ -57,18 +57,20 @@ export function pullKey(image: string, registries?: readonly RegistryCredential[
 /**
  * Pulls the image, logged in first when the node has credentials for its
  * registry (the pull then uses our auth file); without them, podman's own
- * auth lookup applies, as it always did. Fails with podman's words, plus
- * which registry wanted credentials when that was the reason.
+ * auth lookup applies, as it always did. Returns the image's size in bytes
+ * (for progress lines). Fails with podman's words, plus which registry wanted
+ * credentials when that was the reason.
  */
 export async function pullImage(
   transport: Transport,
   image: string,
   registries?: readonly RegistryCredential[],
-): Promise<void> {
+): Promise<number> {
   const credential = credentialFor(image, registries);
   const authFile = credential ? await login(transport, credential) : undefined;
-  const result = await runPodman(transport, podmanPull(image, authFile));
-  if (result.exitCode === 0) return;
+  const result = await runPodman(transport, podmanPullWithSize(image, authFile));
+  // stdout: the image id, then its size in bytes.
+  if (result.exitCode === 0) return Number(result.stdout.trim().split("\n").at(-1));
   const failure = new CommandFailed(`podman pull ${image}`, result);
   if (UNAUTHORIZED.test(result.stderr)) {
     const server = registryOf(image);

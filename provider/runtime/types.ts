@@ -1,5 +1,7 @@
+import type { LogRequest } from "../commands/podman";
 import type { ComponentSpec } from "../spec/component";
-import type { Transport } from "../transport";
+import type { RunOptions, Transport } from "../transport";
+import type { Progress } from "./progress";
 
 /** What a node reports about one workload (container or VM), mapped to our vocabulary. */
 export interface LiveWorkload {
@@ -35,6 +37,8 @@ export interface LiveWorkload {
  */
 export interface WorkloadRuntime {
   readonly transport: Transport;
+  /** Where the slow steps' progress lines go (runtime/progress.ts). */
+  readonly progress?: Progress;
   /** Fetches what `run` needs (image, extracted binary, …); a bad tag fails here. */
   pull(spec: ComponentSpec): Promise<void>;
   /**
@@ -57,6 +61,16 @@ export interface WorkloadRuntime {
   /** The last lines of its output (log or console), or a note why there are none. */
   logs(name: string, lines: number): Promise<string>;
   /**
+   * Streams its output (log or console) as asked, until it ends (or, with
+   * `follow`, until `signal` aborts). Returns the command's exit status;
+   * refuses what this runtime cannot do (a VM's console has no times: no `since`).
+   */
+  streamLogs?(
+    name: string,
+    request: LogRequest,
+    output: Required<Pick<RunOptions, "onOutput">> & Pick<RunOptions, "signal">,
+  ): Promise<number>;
+  /**
    * Optional extra readiness check once the workload runs (e.g. a VM's port
    * answering); throws with the reason when it is not ready.
    */
@@ -72,3 +86,6 @@ export interface WorkloadRuntime {
    */
   preflight?(spec: ComponentSpec): Promise<void>;
 }
+
+/** The longest timer Node.js keeps (about 24.8 days): "no timeout" for a followed log. */
+export const FOREVER_MS = 2 ** 31 - 1;

@@ -28,10 +28,13 @@ export interface ImageConfig {
   entrypoint: string[];
   cmd: string[];
   env: Record<string, string>;
+  /** Bytes, as podman reports it. */
+  size?: number;
 }
 
 interface RawInspect {
   Id?: string;
+  Size?: number;
   Digest?: string;
   RepoDigests?: string[] | null;
   Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null };
@@ -53,6 +56,7 @@ export function parseImageInspect(stdout: string): ImageConfig {
     entrypoint: first.Config?.Entrypoint ?? [],
     cmd: first.Config?.Cmd ?? [],
     env,
+    ...(first.Size !== undefined ? { size: first.Size } : {}),
   };
 }
 

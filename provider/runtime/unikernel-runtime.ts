@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { chain } from "../commands/chain";
 import { opsBuild, opsConfigJson, parseBootableImagePath } from "../commands/ops";
+import type { LogRequest } from "../commands/podman";
 import { QMP_CLIENT, qemuBootArgv } from "../commands/qemu";
 import {
   bootVm,
@@ -14,12 +15,14 @@ import {
   removeVmDir,
   renameVm,
   stopVm,
+  streamConsole,
   tailConsole,
   vmStatus,
 } from "../commands/unikernel-shell";
-import type { ComponentSpec } from "../spec/component";
+import { untilStdinCloses } from "../commands/until-stdin-closes";
+import { type ComponentSpec, workloadName } from "../spec/component";
 import { parsePortSpec } from "../spec/port-spec";
-import type { Transport } from "../transport";
+import type { RunOptions, Transport } from "../transport";
 import { CommandFailed, ensureSuccess } from "./command-error";
 import {
   type NodeCapabilities,
@@ -27,8 +30,9 @@ import {
   requireUnikernelSupport,
 } from "./node-capabilities";
 import { preflight } from "./node-preflight";
+import { elapsed, noProgress, type Progress, sizeOf } from "./progress";
 import { pullImage } from "./registry-pull";
-import type { LiveWorkload, WorkloadRuntime } from "./types";
+import { FOREVER_MS, type LiveWorkload, type WorkloadRuntime } from "./types";
 import {
   buildImageName,
   buildKey,
@@ -96,7 +100,10 @@ interface Pulled {
 export class UnikernelRuntime implements WorkloadRuntime {
   private readonly pulled = new Map<string, Pulled>();
 
-  constructor(readonly transport: Transport) {}
+  constructor(
+    readonly transport: Transport,
+    readonly progress: Progress = noProgress,
+  ) {}
 
   /** Rootless logins: subordinate ids (podman pulls the image), runtime directory, lingering, ports, volumes. */
   preflight(spec: ComponentSpec): Promise<void> {
@@ -128,6 +135,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     requireUnikernelSupport(caps, this.transport.label, spec.accel);
     const paths = unikernelPaths(caps.home);
     const pullStart = Date.now();
+    this.progress(workloadName(spec), `pulling ${spec.image}`);
     await pullImage(this.transport, spec.image, spec.credentials?.registries);
     const inspected = await this.exec(
       `podman image inspect ${spec.image}`,
@@ -136,6 +144,10 @@ export class UnikernelRuntime implements WorkloadRuntime {
     const image = parseImageInspect(inspected.stdout);
     const plan = processPlan(image, spec);
     const pullMs = Date.now() - pullStart;
+    this.progress(
+      workloadName(spec),
+      `pulled ${spec.image} (${sizeOf(image.size ?? -1)}, ${elapsed(pullStart)})`,
+    );
     const extractStart = Date.now();
     // The ELF keeps its in-image path under this root (ops' TargetRoot).
     const elfRoot = `${paths.elfCache}/${elfKey(image.id, plan.program)}/root`;
@@ -163,6 +175,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     pulled: Pulled,
     shares: readonly VolumeShare[],
     reboot: boolean,
+    workload: string,
   ): Promise<{ path: string; pathFile: string; cached: boolean }> {
     const key = buildKey(pulled.image.id, pulled.plan, shares, reboot);
     const pathFile = `${paths.builds}/${key}.path`;
@@ -171,6 +184,8 @@ export class UnikernelRuntime implements WorkloadRuntime {
     ).stdout.trim();
     if (cached) return { path: cached, pathFile, cached: true };
     const name = buildImageName(key);
+    const since = Date.now();
+    this.progress(workload, "building the disk image (ops build)");
     const configPath = `${paths.builds}/${key}.json`;
     const config = opsConfigJson({
       args: pulled.plan.args,
@@ -187,6 +202,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     );
     const built = await this.transport.run(argv, { stdin });
     if (built.exitCode !== 0) throw new CommandFailed(`ops build ${name}`, built);
+    this.progress(workload, `built the disk image (${elapsed(since)})`);
     const caps = await this.capabilities();
     const path =
       parseBootableImagePath(`${built.stdout}\n${built.stderr}`) ??
@@ -210,7 +226,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
     const shares = volumeShares(spec.volumes);
     const reboot = rebootOnExit(spec);
     const buildStart = Date.now();
-    const image = await this.builtImage(paths, pulled, shares, reboot);
+    const image = await this.builtImage(paths, pulled, shares, reboot, name);
     const buildMs = Date.now() - buildStart;
 
     const record: VmRecord = {
@@ -250,6 +266,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
       throw new CommandFailed(`creating the state directory of VM ${name}`, made);
     }
     try {
+      this.progress(name, `booting the VM (${accel.accel})`);
       await this.boot(dir, name, record);
     } catch (error) {
       await this.transport.run(removeVmDir(dir));
@@ -389,6 +406,26 @@ export class UnikernelRuntime implements WorkloadRuntime {
     const result = await this.transport.run(tailConsole(`${paths.vms}/${name}`, lines));
     if (result.exitCode !== 0) return `(no console log: ${result.stderr.trim()})`;
     return result.stdout.replaceAll("\r", "").trimEnd();
+  }
+
+  /** The serial console log streamed (`tail`); it has no times, so `since` is refused. */
+  async streamLogs(
+    name: string,
+    request: LogRequest,
+    output: Required<Pick<RunOptions, "onOutput">> & Pick<RunOptions, "signal">,
+  ): Promise<number> {
+    if (request.since !== undefined) {
+      throw new Error(
+        `--since ${JSON.stringify(request.since)}: the console log of VM ${name} has no times; use --tail`,
+      );
+    }
+    const paths = await this.paths();
+    const argv = streamConsole(`${paths.vms}/${name}`, request.tail, request.follow === true);
+    const result = await this.transport.run(request.follow ? untilStdinCloses(argv) : argv, {
+      ...output,
+      ...(request.follow ? { timeoutMs: FOREVER_MS, holdStdin: true } : {}),
+    });
+    return result.exitCode;
   }
 
   /**

@@ -2,7 +2,13 @@ import type { z } from "zod";
 import { checkWithUnknowns } from "./check-known";
 import { normaliseSecretFiles, secretFileFailures } from "./check-secret-files";
 import { applyRuntimeRules, type CheckRules, defaultRestart } from "./check-unikernel";
-import { type ComponentSpec, componentInputsSchema, ENV_KEY, wantedBootUnit } from "./component";
+import {
+  type ComponentSpec,
+  componentInputsSchema,
+  DEFAULT_LOG_MAX_SIZE,
+  ENV_KEY,
+  wantedBootUnit,
+} from "./component";
 import { parseImageRef, unpinnedReason } from "./image-ref";
 import { LIMITS } from "./limits";
 import { nodeProblems } from "./node";
@@ -198,5 +204,7 @@ function checkKnownComponent(input: unknown, rules: CheckRules): CheckOutcome {
   const secretFiles = normaliseSecretFiles(parsed.data.secretFiles);
   if (secretFiles) spec.secretFiles = secretFiles;
   else delete spec.secretFiles;
+  // Containers only: a VM's logMaxSize is refused (check-unikernel), not filled in.
+  if (spec.runtime === "container") spec.logMaxSize ??= DEFAULT_LOG_MAX_SIZE;
   return applyRuntimeRules(spec, rules);
 }

@@ -42,6 +42,13 @@ function unikernelFailures(spec: ComponentSpec, rules: CheckRules): CheckFailure
   if (spec.user !== undefined) {
     fail("user", spec.user, "a unikernel runs one program with no users: drop user");
   }
+  if (spec.logMaxSize !== undefined) {
+    fail(
+      "logMaxSize",
+      spec.logMaxSize,
+      "a VM's console log is a file QEMU writes, which podman's log cap does not reach: logMaxSize applies to containers only",
+    );
+  }
   if (spec.network !== undefined) {
     fail(
       "network",

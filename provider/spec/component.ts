@@ -13,6 +13,11 @@ export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const CONTAINER_USER = /^(?:[a-z_][a-z0-9_-]*|\d+)(?::(?:[a-z_][a-z0-9_-]*|\d+))?$/;
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** podman's --log-opt max-size: a size in kB, MB or GB (k, m, g; an optional b). */
+const LOG_MAX_SIZE = /^[1-9][0-9]{0,5}[kKmMgG][bB]?$/;
+/** The log cap of a container that names none (Kamal's default too). */
+export const DEFAULT_LOG_MAX_SIZE = "10m";
+
 /** A file name under /run/secrets/: no path, no leading dot, nothing podman's `--secret` syntax splits on (, =). */
 export const SECRET_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -65,6 +70,19 @@ export const componentFieldsShape = {
     .max(1024 * 1024)
     .optional(),
   vcpus: z.int().min(1).max(256).optional(),
+  /**
+   * Container only: the cap of its log file (podman's k8s-file driver rotates
+   * it there), `DEFAULT_LOG_MAX_SIZE` unless given; "unlimited": podman's own
+   * log settings, no cap.
+   */
+  logMaxSize: z
+    .union([
+      z
+        .string()
+        .regex(LOG_MAX_SIZE, 'must be a size such as "10m", "512k" or "1g", or "unlimited"'),
+      z.literal("unlimited"),
+    ])
+    .optional(),
   /** Unikernel only: "auto" (default), "kvm" or "tcg". */
   accel: z.enum(ACCELS).optional(),
   /** Unikernel only: the ELF inside the image to run, instead of its entrypoint (else cmd[0]). */
@@ -117,6 +135,8 @@ export interface ComponentSpec {
   network?: string;
   memoryMb?: number;
   vcpus?: number;
+  /** Containers: always set after check (default DEFAULT_LOG_MAX_SIZE). */
+  logMaxSize?: string;
   accel?: (typeof ACCELS)[number];
   binary?: string;
   stopTimeout: number;

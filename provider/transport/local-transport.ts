@@ -25,14 +25,21 @@ export class LocalTransport implements Transport {
     const { execa } = await import("execa");
     const timeout = options.timeoutMs ?? this.node.commandTimeoutMs;
     countersFor(this.label).channels += 1;
-    const result = await execa(file, args, {
-      input: options.stdin ?? "",
+    const { onOutput } = options;
+    const child = execa(file, args, {
+      ...(options.holdStdin ? { stdin: "pipe" as const } : { input: options.stdin ?? "" }),
       timeout,
       cancelSignal: options.signal,
       reject: false,
       stripFinalNewline: false,
       encoding: "utf8",
+      buffer: !onOutput,
     });
+    if (onOutput) {
+      child.stdout?.on("data", (chunk: Buffer) => onOutput("stdout", chunk));
+      child.stderr?.on("data", (chunk: Buffer) => onOutput("stderr", chunk));
+    }
+    const result = await child;
     if (result.timedOut)
       throw new TransportError(`command timed out after ${timeout} ms locally: ${file}`, false);
     if (result.isCanceled) throw new TransportError(`command cancelled locally: ${file}`, false);
@@ -44,8 +51,8 @@ export class LocalTransport implements Transport {
     }
     return {
       exitCode: result.exitCode,
-      stdout: String(result.stdout),
-      stderr: String(result.stderr),
+      stdout: onOutput ? "" : String(result.stdout),
+      stderr: onOutput ? "" : String(result.stderr),
     };
   }
 

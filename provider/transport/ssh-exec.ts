@@ -68,8 +68,13 @@ export function execOnChannel(
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let exitCode: number | undefined;
-      stream.on("data", (chunk: Buffer) => stdout.push(chunk));
-      stream.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      const { onOutput } = options;
+      stream.on("data", (chunk: Buffer) =>
+        onOutput ? onOutput("stdout", chunk) : stdout.push(chunk),
+      );
+      stream.stderr.on("data", (chunk: Buffer) =>
+        onOutput ? onOutput("stderr", chunk) : stderr.push(chunk),
+      );
       stream.on("exit", (code: number | null, signalName?: string) => {
         exitCode = code ?? (signalName ? 128 : 255);
       });
@@ -87,7 +92,7 @@ export function execOnChannel(
         }
         finish({ exitCode, stdout: out.toString("utf8"), stderr: err.toString("utf8") });
       });
-      stream.end(options.stdin ?? "");
+      if (!options.holdStdin) stream.end(options.stdin ?? "");
     });
   });
 }

@@ -11,6 +11,16 @@ export interface RunOptions {
   /** Overrides the node's command timeout for this command. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Streams the output as it comes instead of collecting it (the result's
+   * stdout and stderr are then empty): for a `podman logs --follow`.
+   */
+  readonly onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
+  /**
+   * Leaves the command's standard input open (nothing written) until it ends
+   * or is cancelled: what `untilStdinCloses` watches (commands/until-stdin-closes).
+   */
+  readonly holdStdin?: boolean;
 }
 
 /** A long-running command started by `hold`, kept alive until released. */

@@ -125,6 +125,11 @@ describe("pulumi-mcp from `npm pack` in an empty project", () => {
     expect(stdout.trim()).toBe(
       `${path.join(installed, "dist", "index.js")} Component,Service,extractVersion,parseImageRef`,
     );
+    // The bin entry (the logs command): npm links it, and it runs from the installed package.
+    const help = await run(path.join(project, "node_modules", ".bin", "pulumi-mcp"), ["--help"], {
+      cwd: project,
+    });
+    expect(help.stderr).toContain("usage: pulumi-mcp logs");
   });
 
   it("a program using Component, Service and NodeArgs compiles with tsc --noEmit, strict", async () => {

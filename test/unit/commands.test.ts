@@ -1,8 +1,18 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chain } from "../../provider/commands/chain";
-import { podmanRemove, podmanRun, podmanRunArgv, podmanStop } from "../../provider/commands/podman";
+import {
+  ensureNetwork,
+  podmanRemove,
+  podmanRun,
+  podmanRunArgv,
+  podmanStop,
+  reloadNetworkPeers,
+} from "../../provider/commands/podman";
 import { withPrivilege } from "../../provider/commands/privilege";
 import { quoteArg, toCommandLine } from "../../provider/commands/quote";
 import { checkComponent } from "../../provider/spec/check-component";
@@ -104,6 +114,10 @@ describe("podman argv builders", () => {
       "1",
       "--network",
       "mcpnet",
+      "--log-driver",
+      "k8s-file",
+      "--log-opt",
+      "max-size=10m",
       "--user",
       "0:0",
       "--publish",
@@ -126,12 +140,91 @@ describe("podman argv builders", () => {
       "-c",
       [
         toCommandLine(["mkdir", "-p", "--", "/srv/mcq"]),
+        toCommandLine(ensureNetwork("mcpnet")),
         toCommandLine(["sh", "-c", 'cat | exec "$@"', "sh", ...run]),
+        toCommandLine(reloadNetworkPeers("mcpnet")),
         "podman container inspect -- mcq-api",
       ].join(" && "),
     ]);
     expect(argv.join(" ")).not.toContain("secret-value");
     expect(stdin).toContain("secret-value");
+  });
+
+  it("caps the log by default (k8s-file, where max-size works), as asked, or not at all", () => {
+    const at = (logMaxSize?: string) => {
+      const checked = checkComponent(validInputs(logMaxSize ? { logMaxSize } : {}));
+      if (!checked.ok) throw new Error(JSON.stringify(checked.failures));
+      return podmanRunArgv(checked.spec, { specHash: "h" }).join(" ");
+    };
+    expect(at()).toContain("--log-driver k8s-file --log-opt max-size=10m");
+    expect(at("512k")).toContain("--log-opt max-size=512k");
+    expect(at("unlimited")).not.toContain("--log");
+    const bad = checkComponent(validInputs({ logMaxSize: "10 MB" }));
+    expect(bad.ok ? [] : bad.failures).toEqual([
+      expect.objectContaining({ property: "logMaxSize", reason: expect.stringContaining("10 MB") }),
+    ]);
+    const vm = checkComponent(validInputs({ runtime: "unikernel", logMaxSize: "1m" }));
+    expect(vm.ok ? [] : vm.failures).toEqual([
+      expect.objectContaining({
+        property: "logMaxSize",
+        reason: expect.stringContaining("containers only"),
+      }),
+    ]);
+    const vmDefault = checkComponent(validInputs({ runtime: "unikernel" }));
+    expect(vmDefault.ok && vmDefault.spec.logMaxSize).toBe(undefined);
+  });
+
+  it("creates a named network only, never a mode (host, none, …) or podman's default", () => {
+    for (const mode of ["host", "none", "bridge", "slirp4netns", "podman"]) {
+      const { argv } = podmanRun(
+        { ...spec, network: mode, volumes: [], env: {} },
+        { specHash: "h" },
+      );
+      expect(argv.join(" ")).not.toContain("network create");
+    }
+    const { argv } = podmanRun({ ...spec, network: "mcpnet2" }, { specHash: "h" });
+    expect(argv.join(" ")).toContain(toCommandLine(ensureNetwork("mcpnet2")));
+  });
+
+  it("ensureNetwork: creates a missing network, keeps an existing one, and survives a racing create", () => {
+    // A stand-in `podman` on PATH: the network exists when the file does; `create` fails when asked to.
+    const dir = mkdtempSync(join(tmpdir(), "mcp-net-"));
+    writeFileSync(
+      join(dir, "podman"),
+      `#!/bin/sh\necho "$*" >> "${dir}/calls"\ncase "$2" in\n  exists) test -e "${dir}/net-$4" ;;\n  create) if test -e "${dir}/race"; then touch "${dir}/net-$4"; exit 125; fi; touch "${dir}/net-$4"; echo "$4" ;;\nesac\n`,
+      { mode: 0o755 },
+    );
+    const run = () => {
+      rmSync(join(dir, "calls"), { force: true });
+      const argv = ensureNetwork("mcp net");
+      const result = spawnSync(argv[0] as string, argv.slice(1), {
+        encoding: "utf8",
+        env: { PATH: `${dir}:/usr/bin:/bin` },
+      });
+      return {
+        status: result.status,
+        stdout: result.stdout,
+        calls: readFileSync(join(dir, "calls"), "utf8"),
+      };
+    };
+    const created = run();
+    expect(created).toEqual({
+      status: 0,
+      stdout: "",
+      calls: "network exists -- mcp net\nnetwork create -- mcp net\n",
+    });
+    expect(run()).toEqual({ status: 0, stdout: "", calls: "network exists -- mcp net\n" });
+    rmSync(join(dir, "net-mcp net"));
+    writeFileSync(join(dir, "race"), "");
+    expect(run().status).toBe(0); // created meanwhile by another run: exists after all
+    rmSync(join(dir, "net-mcp net"));
+    writeFileSync(join(dir, "podman"), "#!/bin/sh\nexit 125\n", { mode: 0o755 });
+    expect(
+      spawnSync("sh", ["-c", ensureNetwork("x")[2] as string], {
+        env: { PATH: `${dir}:/usr/bin:/bin` },
+      }).status,
+    ).toBe(125);
+    rmSync(dir, { recursive: true });
   });
 
   it("builds stop and rm that tolerate a missing container and never remove volumes", () => {

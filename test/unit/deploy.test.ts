@@ -38,6 +38,26 @@ const state = (runtime: FakeRuntime) =>
     [...runtime.workloads.values()].map((w) => [w.name, `${w.version} ${w.state}`]),
   );
 
+describe("progress lines", () => {
+  it("a create says, for its workload, starting, waiting for readiness and done; a failed one no done", async () => {
+    const runtime = new FakeRuntime();
+    const lines: string[] = [];
+    runtime.progress = (workload, step) => lines.push(`${workload}: ${step}`);
+    await createWorkload(runtime, specAt(V1));
+    expect(lines).toEqual([
+      `mcq-api: starting ${V1}`,
+      "mcq-api: waiting for readiness (up 0 s, at most 60 s)",
+      expect.stringMatching(/^mcq-api: done: running v1\.0\.0 \(\d+\.\d s\)$/),
+    ]);
+    lines.length = 0;
+    const crashing = new FakeRuntime();
+    crashing.progress = runtime.progress;
+    crashing.crashing.add(V2);
+    await failureOf(createWorkload(crashing, specAt(V2)));
+    expect(lines.some((line) => line.includes("done"))).toBe(false);
+  });
+});
+
 describe("replaceWorkload (an update in place)", () => {
   it("pulls and looks first, sets the old one aside, starts the new one, then removes the old", async () => {
     const runtime = nodeRunningV1();

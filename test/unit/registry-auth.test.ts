@@ -174,8 +174,8 @@ describe("registry logins: the pull", () => {
     await pullImage(node, image, [login()]);
     expect(node.commands).toHaveLength(2);
     expect(node.commands[0]).toContain("podman login");
-    expect(node.commands[1]).toBe(
-      `podman pull --quiet --authfile /home/mcp/.pulumi-mcp/registry-auth/f.json -- ${image}`,
+    expect(node.commands[1]).toContain(
+      `podman pull --quiet --authfile /home/mcp/.pulumi-mcp/registry-auth/f.json -- ${image} && `,
     );
     expect(stdins).toEqual([PASSWORD, undefined]);
     expect(node.commands.join("\n")).not.toContain(PASSWORD);
@@ -196,10 +196,10 @@ describe("registry logins: the pull", () => {
     await Promise.all([runtime.pull(spec("a", "v1")), runtime.pull(spec("a", "v2"))]);
     await runtime.pull(spec("a", "v1"));
     expect(node.commands.filter((c) => c.includes("podman login"))).toHaveLength(1);
-    expect(node.commands.filter((c) => c.startsWith("podman pull"))).toHaveLength(2);
+    expect(node.commands.filter((c) => c.includes("podman pull"))).toHaveLength(2);
     await runtime.pull(spec("b", "v1"));
     expect(node.commands.filter((c) => c.includes("podman login"))).toHaveLength(2);
-    expect(node.commands.filter((c) => c.startsWith("podman pull"))).toHaveLength(3);
+    expect(node.commands.filter((c) => c.includes("podman pull"))).toHaveLength(3);
   });
 
   it("a refused login fails naming the registry and user, and pulls nothing", async () => {
@@ -223,6 +223,7 @@ describe("registry logins: the pull", () => {
     await expect(pullImage(node, image, undefined)).rejects.toThrow(
       "registry mcr.example.net:8443 wants credentials: add it to the node's registries",
     );
-    expect(node.commands).toEqual([`podman pull --quiet -- ${image}`]);
+    expect(node.commands).toHaveLength(1);
+    expect(node.commands[0]).toContain(`podman pull --quiet -- ${image} && `);
   });
 });

@@ -36,6 +36,8 @@ export class FakeRuntime implements WorkloadRuntime {
   readonly transport = new FakeTransport("fake-node");
   /** Set by a test that needs a readiness check. */
   checkReady?: WorkloadRuntime["checkReady"];
+  /** Set by a test that reads the progress lines. */
+  progress?: WorkloadRuntime["progress"];
 
   private record(call: string): void {
     this.calls.push(call);
