@@ -296,28 +296,6 @@ export function tailConsole(dir: string, lines: number): string[] {
 }
 
 // ---------------------------------------------------------------------------
-// Readiness
+// Readiness: every forwarded port answers (the probe is shared with health checks).
 
-/**
- * Connects to HOST:PORT, sends a small HTTP request and waits for any byte
- * back, with one overall timeout. QEMU's user-mode networking accepts a
- * forwarded connection before the guest listens, so a bare connect proves
- * nothing: only an answer does. Exit 0 when bytes came back. Perl (perl-base).
- * Args: host, port, timeout in seconds.
- */
-export const PORT_PROBE = `use strict; use warnings; use IO::Socket::IP; use IO::Select;
-my ($host, $port, $timeout) = @ARGV;
-my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => 'tcp', Timeout => $timeout)
-  or do { print STDERR "cannot connect: $@\\n"; exit 1 };
-$s->autoflush(1);
-syswrite($s, "GET / HTTP/1.0\\r\\nHost: $host\\r\\n\\r\\n");
-if (!IO::Select->new($s)->can_read($timeout)) { print STDERR "no answer within \${timeout}s\\n"; exit 1 }
-my $n = sysread($s, my $buf, 64);
-if (defined $n && $n > 0) { exit 0 }
-print STDERR "connection closed without an answer\\n";
-exit 1;
-`;
-
-export function probePort(host: string, port: number, timeoutSeconds: number): string[] {
-  return ["perl", "-e", PORT_PROBE, "--", host, String(port), String(timeoutSeconds)];
-}
+export { probePort } from "./health-probe";

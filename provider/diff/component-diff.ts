@@ -31,14 +31,21 @@ const IN_PLACE_FIELDS = [
   "stopTimeout",
   "startTimeout",
   "minUptime",
+  "healthcheck",
 ] as const satisfies readonly (keyof ComponentSpec)[];
 
 /**
  * Fields whose change touches nothing on the node: how a deploy is watched
- * (startTimeout, minUptime) and how the node is reached (credentials, host
+ * (startTimeout, minUptime, healthcheck: pulumi-mcp probes, podman is not told) and how the node is reached (credentials, host
  * key, timeouts; a `node` change that is not a replace). Only state changes.
  */
-const STATE_ONLY = new Set<string>(["startTimeout", "minUptime", "credentials", "node"]);
+const STATE_ONLY = new Set<string>([
+  "startTimeout",
+  "minUptime",
+  "healthcheck",
+  "credentials",
+  "node",
+]);
 
 /** How one component's change is applied; Component and Service both go by this. */
 export type ChangePlan = "none" | "state-only" | "recreate" | "replace-runtime";

@@ -4,6 +4,7 @@ import { nextRevisions, tracked } from "../diff/revisions";
 import { runtimeFor } from "../runtime";
 import { applyChange, touchesNode } from "../runtime/apply-change";
 import { createWorkload, removeWorkload } from "../runtime/deploy";
+import { observedHealth } from "../runtime/health";
 import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { checkComponent } from "../spec/check-component";
@@ -77,7 +78,12 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     const spec = specFrom(props, "state");
-    const live = await about(spec, "reading", () => runtimeFor(spec).inspect(workloadName(spec)));
+    const live = await about(spec, "reading", async () => {
+      const runtime = runtimeFor(spec);
+      const found = await runtime.inspect(workloadName(spec));
+      // A failing health check shows as state "unhealthy": drift a refresh reports.
+      return found && observedHealth(runtime.transport, spec, found);
+    });
     if (!live) return { id: "" };
     return { id, props: stateOf(observedSpec(spec, live), live) };
   },

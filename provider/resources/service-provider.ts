@@ -5,6 +5,7 @@ import { diffService, type ServiceDiff } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
 import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
 import { createWorkload, removeWorkload } from "../runtime/deploy";
+import { observedHealth } from "../runtime/health";
 import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { settleAll } from "../runtime/parallel";
@@ -288,8 +289,10 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     await Promise.all(
       Object.keys(spec.components).map(async (name) => {
         const component = componentOf(spec, name);
-        const live = await runtimeFor(component).inspect(workloadName(component));
-        if (!live) return;
+        const runtime = runtimeFor(component);
+        const found = await runtime.inspect(workloadName(component));
+        if (!found) return;
+        const live = await observedHealth(runtime.transport, component, found);
         // What runs now, so a refresh surfaces drift as a diff against the inputs.
         const {
           node: _n,

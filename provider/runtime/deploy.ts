@@ -4,6 +4,7 @@ import { specHash } from "../diff/spec-hash";
 import { type ComponentSpec, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { sweepSecretFiles } from "./container-secrets";
+import { HealthWatch } from "./health";
 import { observedSpec } from "./observed-spec";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
 
@@ -41,8 +42,10 @@ async function notReadyReason(
 
 /**
  * Waits until the workload runs, has stayed up for `minUptime` without a
- * restart and passes the runtime's readiness check. Fails at once when it
- * exits, and after `startTimeout` otherwise.
+ * restart and is ready: its health check passed (probed from the start,
+ * every `interval`), or, without one, the runtime's readiness check passes.
+ * Fails at once when it exits or its health check has failed `retries`
+ * times in a row, and after `startTimeout` otherwise.
  */
 export async function waitUntilStarted(
   runtime: WorkloadRuntime,
@@ -54,6 +57,7 @@ export async function waitUntilStarted(
   let first: LiveWorkload | undefined;
   let upSince = 0;
   let notReady: string | undefined;
+  let health: HealthWatch | undefined;
   // The state `run` saw right after starting counts as the first look.
   let known = justStarted;
   for (;;) {
@@ -68,8 +72,14 @@ export async function waitUntilStarted(
     first ??= live;
     if (live.running) {
       if (upSince === 0 || live.startedAt !== first.startedAt) upSince = Date.now();
+      if (spec.healthcheck) {
+        health ??= new HealthWatch(runtime.transport, spec, spec.healthcheck, name, upSince);
+        if (health.untilDue() === 0) await health.probe();
+        if (health.unhealthy) throw new DeployError(health.failure());
+        notReady = health.notReady();
+      }
       if (Date.now() - upSince >= spec.minUptime * 1000) {
-        notReady = await notReadyReason(runtime, spec, name);
+        if (!health) notReady = await notReadyReason(runtime, spec, name);
         if (notReady === undefined) return live;
       }
     } else if (["exited", "stopped", "dead"].includes(live.state)) {
@@ -77,11 +87,16 @@ export async function waitUntilStarted(
     }
     if (Date.now() > deadline) {
       const why = notReady ? `not ready: ${notReady}` : `state ${live.state}`;
-      throw new DeployError(`${name} did not start within ${spec.startTimeout}s (${why})`);
+      const answers = health ? `\n${health.lastAnswers()}` : "";
+      throw new DeployError(
+        `${name} did not start within ${spec.startTimeout}s (${why})${answers}`,
+      );
     }
-    // Running but not up long enough: look again when it will have been, not every
-    // poll — a crash meanwhile shows then as an exit or a higher restart count.
-    const untilUptime = live.running ? upSince + spec.minUptime * 1000 - Date.now() : 0;
+    // Running but not up long enough: look again when it will have been (or the next
+    // probe is due), not every poll — a crash meanwhile shows then as an exit or a
+    // higher restart count.
+    let untilUptime = live.running ? upSince + spec.minUptime * 1000 - Date.now() : 0;
+    if (live.running && health && !health.healthy) untilUptime = health.untilDue();
     await sleep(Math.min(Math.max(POLL_MS, untilUptime), Math.max(POLL_MS, deadline - Date.now())));
   }
 }

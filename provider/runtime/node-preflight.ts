@@ -10,6 +10,8 @@ export interface NodeFacts {
   uid: number;
   user: string;
   home: string;
+  /** Whether the node has perl, which the HTTP and TCP health check probes run in. */
+  perl: boolean;
   /** Not root: podman runs rootless as this login. */
   rootless: boolean;
   subuid: boolean;
@@ -41,6 +43,7 @@ export function parseNodeFacts(stdout: string): NodeFacts {
     uid,
     user: values.get("user") ?? "",
     home: values.get("home") ?? "",
+    perl: Boolean(values.get("perl")),
     rootless: uid !== 0,
     subuid: values.get("subuid") === "yes",
     subgid: values.get("subgid") === "yes",
@@ -161,6 +164,16 @@ export function specProblems(facts: NodeFacts, spec: ComponentSpec): string[] {
   return problems;
 }
 
+/** What the node lacks for the component's health check (any login). */
+export function healthcheckProblems(facts: NodeFacts, spec: ComponentSpec): string[] {
+  const check = spec.healthcheck;
+  if (!check || facts.perl || !(check.http || check.tcp)) return [];
+  const kind = check.http ? "http" : "tcp";
+  return [
+    `healthcheck.${kind}: the node has no perl, which pulumi-mcp's ${kind} probe runs in: fix: install it (Debian: \`apt-get install perl-base\`; Fedora: \`dnf install perl-interpreter\`), or use a cmd check`,
+  ];
+}
+
 /** Host directories of the spec's bind mounts, with whether they are mounted read-only. */
 function volumeDirs(spec: ComponentSpec): { path: string; readOnly: boolean }[] {
   return spec.volumes.flatMap((volume) => {
@@ -200,14 +213,14 @@ export function volumeProblems(facts: NodeFacts, stdout: string): string[] {
  * node's login cannot carry out as asked: rootless podman without subordinate
  * ids or a usable runtime directory, lingering off under systemd, a host port
  * below the unprivileged start, limits rootless podman would ignore, volume
- * directories it cannot create or write. Root logins pass untouched (one
- * cached probe per node).
+ * directories it cannot create or write; for any login, an HTTP or TCP
+ * health check on a node without perl. One cached probe per node.
  */
 export async function preflight(transport: Transport, spec: ComponentSpec): Promise<void> {
   const facts = await nodeFacts(transport);
-  if (!facts.rootless) return;
-  const problems = [...loginProblems(facts), ...specProblems(facts, spec)];
-  const dirs = volumeDirs(spec);
+  const problems = healthcheckProblems(facts, spec);
+  if (facts.rootless) problems.push(...loginProblems(facts), ...specProblems(facts, spec));
+  const dirs = facts.rootless ? volumeDirs(spec) : [];
   if (dirs.length > 0) {
     const probed = ensureSuccess(
       "checking the volumes' host directories",
@@ -217,8 +230,9 @@ export async function preflight(transport: Transport, spec: ComponentSpec): Prom
   }
   if (problems.length > 0) {
     const name = workloadName(spec);
+    const login = facts.rootless ? ` as the rootless login ${facts.user} (uid ${facts.uid})` : "";
     throw new Error(
-      `node ${transport.label} cannot run ${name} as the rootless login ${facts.user} (uid ${facts.uid}); nothing was changed:\n  - ${problems.join("\n  - ")}`,
+      `node ${transport.label} cannot run ${name}${login}; nothing was changed:\n  - ${problems.join("\n  - ")}`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type HealthCheck, healthcheckSchema } from "./healthcheck";
 import { LIMITS } from "./limits";
 import {
   type NodeCredentials,
@@ -66,6 +67,8 @@ export const componentFieldsShape = {
   startTimeout: z.int().min(1).max(3600).default(60),
   /** Seconds a new container must stay running before it counts as started. */
   minUptime: z.number().min(0).max(600).default(2),
+  /** A probe that must pass before a create or update is done (see spec/healthcheck). */
+  healthcheck: healthcheckSchema.optional(),
 };
 
 export const componentInputsSchema = z.strictObject({
@@ -109,6 +112,8 @@ export interface ComponentSpec {
   stopTimeout: number;
   startTimeout: number;
   minUptime: number;
+  /** How readiness is probed (http, tcp or cmd); absent: minUptime and the runtime's own check. */
+  healthcheck?: HealthCheck;
 }
 
 /** The podman container (or VM) name MCP uses: `<service>-<component>`. */
