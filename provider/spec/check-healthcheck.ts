@@ -12,9 +12,9 @@ const HTTP_PATH = /^\/[!-~]*$/;
  * probe, an HTTP path that fits a request line, a probed port that `ports`
  * publishes (the node probes the published address), cmd only where podman
  * exec exists, and a start period that leaves room within startTimeout.
- * `portsKnown` is false in a preview whose ports are not known yet.
+ * `crossFieldsKnown` is false in a preview whose ports or startTimeout are not known yet.
  */
-export function healthcheckFailures(spec: ComponentSpec, portsKnown = true): CheckFailure[] {
+export function healthcheckFailures(spec: ComponentSpec, crossFieldsKnown = true): CheckFailure[] {
   const check = spec.healthcheck;
   if (!check) return [];
   const failures: CheckFailure[] = [];
@@ -38,7 +38,7 @@ export function healthcheckFailures(spec: ComponentSpec, portsKnown = true): Che
   }
   for (const kind of ["http", "tcp"] as const) {
     const probed = check[kind];
-    if (!probed || !portsKnown || publishedTcp(spec.ports, probed.port)) continue;
+    if (!probed || !crossFieldsKnown || publishedTcp(spec.ports, probed.port)) continue;
     fail(
       `healthcheck.${kind}.port`,
       probed.port,
@@ -55,7 +55,7 @@ export function healthcheckFailures(spec: ComponentSpec, portsKnown = true): Che
         fail(`healthcheck.cmd[${index}]`, arg, `is longer than ${LIMITS.cmdArgBytes} bytes`);
     }
   }
-  if (check.startPeriod >= spec.startTimeout) {
+  if (crossFieldsKnown && check.startPeriod >= spec.startTimeout) {
     fail(
       "healthcheck.startPeriod",
       check.startPeriod,

@@ -186,6 +186,23 @@ describe("preflight over a transport", () => {
     expect(seen).toEqual(["probe", "volumes", "volumes"]);
   });
 
+  it("an http health check on a node without perl is refused for root too, before anything", async () => {
+    const seen: string[] = [];
+    const transport = transportAnswering({ probe: "uid=0\nuser=root\nhome=/root\nperl=\n" }, seen);
+    const error = await preflight(
+      transport,
+      spec({ ports: ["18443:8443"], healthcheck: { http: { port: 8443 } } }),
+    ).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(error?.message).toBe(
+      `node ${transport.label} cannot run mcq-api; nothing was changed:\n  - healthcheck.http: the node has no perl, which pulumi-mcp's http probe runs in: fix: install it (Debian: \`apt-get install perl-base\`; Fedora: \`dnf install perl-interpreter\`), or use a cmd check`,
+    );
+    await preflight(transport, spec({ healthcheck: { cmd: ["true"] } }));
+    expect(seen).toEqual(["probe"]);
+  });
+
   it("a root login costs one probe and nothing more", async () => {
     const seen: string[] = [];
     const transport = transportAnswering({ probe: "uid=0\nuser=root\nhome=/root\n" }, seen);
