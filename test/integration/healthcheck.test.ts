@@ -29,7 +29,6 @@ import {
 
 const nodes = loadTestNodes();
 const PORT = 18971;
-const URL = `http://127.0.0.1:${PORT}`;
 const NAME = "hc-web";
 const healthDir = `${nodes.stateDir}/volumes/hc-web-health`;
 const READY = `${healthDir}/ready`;
