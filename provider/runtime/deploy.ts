@@ -15,7 +15,9 @@ const POLL_MS = 250;
 export class DeployError extends Error {
   constructor(message: string, logTail?: string) {
     super(
-      logTail ? `${message}\n--- last ${LOG_TAIL_LINES} lines of its log ---\n${logTail}` : message,
+      logTail === undefined
+        ? message
+        : `${message}\n--- last ${LOG_TAIL_LINES} lines of its log ---\n${logTail || "(empty)"}`,
     );
     this.name = "DeployError";
   }

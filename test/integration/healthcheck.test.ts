@@ -26,6 +26,7 @@ import {
   removeContainers,
   sshNodeInputs,
 } from "./test-nodes";
+import { writeLater } from "./write-later";
 
 const nodes = loadTestNodes();
 const PORT = 18971;
@@ -59,15 +60,7 @@ function inputs(image: string, extra: Record<string, unknown> = {}) {
 
 const version = async (port = PORT) => (await httpGet(`http://127.0.0.1:${port}/version`)).trim();
 
-/** Writes the ready file after `ms`, and says when it did. */
-function readyAfter(ms: number): Promise<number> {
-  return new Promise((resolve) =>
-    setTimeout(() => {
-      writeFileSync(READY, "ok\n");
-      resolve(Date.now());
-    }, ms),
-  );
-}
+const readyAfter = (ms: number) => writeLater(READY, "ok\n", ms);
 
 beforeAll(() => {
   removeContainers(NAME, `${NAME}-previous`, "hc-tcp", "hc-cmd", "hcsvc-web", "hcsvc-api");
