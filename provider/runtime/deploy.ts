@@ -136,7 +136,8 @@ async function runAndWait(
 /**
  * Takes over a workload of the component's name that already runs (made by
  * hand or by MCP) without restarting it, when it matches the inputs;
- * refuses, naming each differing field, and touches nothing when not.
+ * refuses, naming each differing field, and touches nothing when not. A
+ * health check must pass before it counts as taken over.
  */
 async function adopt(
   runtime: WorkloadRuntime,
@@ -153,9 +154,10 @@ async function adopt(
       `cannot adopt ${existing.name} on ${runtime.transport.label}: what runs differs from the inputs (nothing was changed):\n  ${mismatches.join("\n  ")}`,
     );
   }
-  if (existing.running) return existing;
-  await runtime.start(existing.name);
-  return waitUntilStarted(runtime, existing.name, spec);
+  // With a health check, taking it over is done only once it passes (nothing is touched if not).
+  if (existing.running && !spec.healthcheck) return existing;
+  if (!existing.running) await runtime.start(existing.name);
+  return waitUntilStarted(runtime, existing.name, spec, existing.running ? existing : undefined);
 }
 
 /**

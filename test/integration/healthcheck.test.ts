@@ -21,9 +21,11 @@ import {
   containerNames,
   httpGet,
   loadTestNodes,
+  podman,
   podmanAs,
   type RootlessNodes,
   removeContainers,
+  runHandMade,
   sshNodeInputs,
 } from "./test-nodes";
 import { writeLater } from "./write-later";
@@ -191,6 +193,35 @@ describe("tcp and cmd checks", () => {
     expect(error.message).toContain(`failed: exit 3: not ready: ${hostile}`);
     expect(existsSync("/tmp/hc-pwned")).toBe(false);
     expect(await version(18973)).toBe("v1.0.0");
+  });
+});
+
+describe("adopting a running container with a health check", () => {
+  const adoptInputs = (path: string) =>
+    inputs(nodes.images.v1, {
+      name: "adopt",
+      ports: ["127.0.0.1:18978:8080"],
+      volumes: [],
+      env: { MODE: "hand-made" },
+      cmd: ["--flag", "value with spaces"],
+      adopt: true,
+      minUptime: 0,
+      healthcheck: { http: { port: 8080, path }, interval: 1, retries: 2 },
+    });
+
+  afterAll(() => removeContainers("hc-adopt"));
+
+  it("is refused while the check fails, leaving it running untouched; taken over once it passes", async () => {
+    removeContainers("hc-adopt");
+    expect(runHandMade("hc-adopt", 18978, nodes.images.v1).exitCode).toBe(0);
+    await httpGet("http://127.0.0.1:18978/version");
+    const before = podman("inspect", "--format", "{{.State.StartedAt}}", "hc-adopt").stdout;
+    const error = await failureOf(create(adoptInputs("/not-there")));
+    expect(error.message).toContain("hc-adopt failed its health check 2 time(s) in a row");
+    expect(error.message).toContain("failed: HTTP/1.1 404 Not Found (expected 200)");
+    const taken = await create(adoptInputs("/version"));
+    expect(taken.outs).toMatchObject({ containerName: "hc-adopt", state: "running" });
+    expect(podman("inspect", "--format", "{{.State.StartedAt}}", "hc-adopt").stdout).toBe(before);
   });
 });
 
