@@ -124,3 +124,15 @@ export function diffComponent(olds: ComponentSpec, news: ComponentSpec): Compone
   if (!same(olds.credentials, news.credentials)) changed.push("credentials");
   return { changes: changed.length > 0, replaces, deleteBeforeReplace, changed };
 }
+
+/**
+ * A refresh found the workload failing its health check (state "unhealthy"):
+ * a drift the next preview shows and `up` repairs by recreating it (rolled
+ * back, with the probe answers, when the new one fails its check too).
+ */
+export function isUnhealthy(
+  observedState: unknown,
+  news: Pick<ComponentSpec, "healthcheck">,
+): boolean {
+  return observedState === "unhealthy" && news.healthcheck !== undefined;
+}

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { diffComponent, planChange } from "../diff/component-diff";
+import { diffComponent, isUnhealthy, planChange } from "../diff/component-diff";
 import { nextRevisions, tracked } from "../diff/revisions";
 import { runtimeFor } from "../runtime";
 import { applyChange, touchesNode } from "../runtime/apply-change";
@@ -49,9 +49,10 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
     // Old state normalised too: state written by an older version gets today's defaults.
-    const result = diffComponent(specFrom(olds, "state"), specFrom(news, "inputs"));
+    const spec = specFrom(news, "inputs");
+    const result = diffComponent(specFrom(olds, "state"), spec);
     return {
-      changes: result.changes,
+      changes: result.changes || isUnhealthy(olds.state, spec),
       replaces: result.replaces,
       deleteBeforeReplace: result.deleteBeforeReplace,
     };
@@ -91,7 +92,9 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
     const previous = specFrom(olds, "state");
     const spec = specFrom(news, "inputs");
-    const plan = planChange(diffComponent(previous, spec));
+    const planned = planChange(diffComponent(previous, spec));
+    const plan =
+      planned !== "replace-runtime" && isUnhealthy(olds.state, spec) ? "recreate" : planned;
     // State only (credentials, host key, timeouts, …): nothing on the node, no connection.
     if (!touchesNode(plan)) return { outs: stateKeeping(spec, olds) };
     const live = await about(spec, "updating", () =>

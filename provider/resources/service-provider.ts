@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { planChange } from "../diff/component-diff";
+import { isUnhealthy, planChange } from "../diff/component-diff";
 import { nextRevisions, perComponent, tracked } from "../diff/revisions";
 import { diffService, type ServiceDiff } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
@@ -12,6 +12,7 @@ import { settleAll } from "../runtime/parallel";
 import { workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
+import { isUnknown } from "../spec/unknown";
 import { inputsOnly } from "./component-state";
 import { withoutUndefined } from "./plain-struct";
 import {
@@ -80,6 +81,17 @@ async function refreshStatus(
   return status;
 }
 
+/** Components a refresh found failing their health check that still have one and still exist. */
+function unhealthyComponents(status: Record<string, ComponentStatus>, spec: ServiceSpec): string[] {
+  if (isUnknown(spec.components)) return [];
+  return Object.entries(status)
+    .filter(([name, { state }]) => {
+      const component = spec.components[name];
+      return component !== undefined && isUnhealthy(state, component);
+    })
+    .map(([name]) => name);
+}
+
 /** Runs one converge step of a service under its node's lock. */
 function locked<T>(spec: ServiceSpec, work: () => Promise<T>): Promise<T> {
   const first = Object.keys(spec.components)[0];
@@ -131,8 +143,10 @@ async function updateService(
     const plan = planChange(change);
     if (touchesNode(plan)) onNode[name] = plan;
   }
-  const converge = [...diff.added, ...Object.keys(onNode)];
   const lastStatus = (olds.status ?? {}) as Record<string, ComponentStatus>;
+  // A refresh found these failing their health check: recreated, as Component does.
+  for (const name of unhealthyComponents(lastStatus, spec)) onNode[name] ??= "recreate";
+  const converge = [...diff.added, ...Object.keys(onNode)];
   // State only (credentials, host key, timeouts, minUptime, …): no lock, no connection.
   if (converge.length === 0 && diff.removed.length === 0 && !diff.activeChanged)
     return { outs: withoutUndefined({ ...spec, status: lastStatus }) };
@@ -263,9 +277,11 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
-    const result = diffService(serviceSpecFrom(olds, "state"), serviceSpecFrom(news, "inputs"));
+    const spec = serviceSpecFrom(news, "inputs");
+    const result = diffService(serviceSpecFrom(olds, "state"), spec);
+    const status = (olds.status ?? {}) as Record<string, ComponentStatus>;
     return {
-      changes: result.changes,
+      changes: result.changes || unhealthyComponents(status, spec).length > 0,
       replaces: result.replaces,
       deleteBeforeReplace: result.deleteBeforeReplace,
     };

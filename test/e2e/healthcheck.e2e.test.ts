@@ -1,14 +1,15 @@
 // End to end through the REAL Pulumi CLI (test/cli): a Component with a health check
 // (test/e2e/programs/healthcheck) on the loopback sshd and podman. up waits for the check; an
 // update to a version that runs but never serves fails and is rolled back, and the CLI shows why
-// (the probe answers and the log tail); refresh shows the unhealthy state as a change; destroy.
+// (the probe answers and the log tail); refresh records the unhealthy state as drift, which the
+// next preview shows and up repairs (recreates it); destroy.
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliRun, CliStack } from "../cli/pulumi-cli";
+import { type CliRun, type CliStack, opsByName } from "../cli/pulumi-cli";
 import { httpGet, loadTestNodes, testNodeConfig } from "../integration/test-nodes";
-import { leftOver, prepareExampleStack, removeContainers } from "./example-stack";
+import { leftOver, prepareExampleStack, removeContainers, startedAt } from "./example-stack";
 
 const nodes = loadTestNodes();
 const NAME = "e2ehc-web";
@@ -38,7 +39,7 @@ beforeAll(() => {
 
 afterAll(() => removeContainers([NAME]));
 
-describe("a Component's health check through the real pulumi CLI", () => {
+describe("a Component's health check through the real pulumi CLI", { timeout: 400_000 }, () => {
   it("up waits for the check and creates it", async () => {
     const run = await stack.run("up");
     expect(run.ok).toBe(true);
@@ -68,15 +69,28 @@ describe("a Component's health check through the real pulumi CLI", () => {
     expect(leftOver([NAME])).toEqual([NAME]);
   });
 
-  it("refresh shows a failing check as state running => unhealthy", async () => {
+  it("refresh records a failing check as state unhealthy and shows it as drift", async () => {
     stack.setConfig("image", nodes.images.v1);
     stack.setConfig("servePort", "");
     rmSync(READY, { force: true });
     const run = await stack.run("refresh", { diff: true });
     expect(run.ok).toBe(true);
-    expect(run.stdout).toMatch(/~ state\s*: "running" => "unhealthy"/);
+    console.log(`[healthcheck e2e] refresh --diff printed:\n${run.stdout}`);
+    expect(opsByName(run)[NAME]).toBe("update");
     const resource = stack.exportState().resources?.find((r) => r.urn.endsWith(`::${NAME}`));
     expect(resource?.outputs?.state).toBe("unhealthy");
+  });
+
+  it("preview shows the unhealthy component as an update; up recreates it and it is healthy again", async () => {
+    const preview = await stack.run("preview");
+    expect(opsByName(preview)[NAME]).toBe("update");
+    writeFileSync(READY, "ok\n");
+    const before = startedAt([NAME]);
+    const up = await stack.run("up");
+    expect(up.ok).toBe(true);
+    expect(up.outputs).toMatchObject({ state: { value: "running" }, version: { value: "v1.0.0" } });
+    expect(startedAt([NAME])).not.toEqual(before);
+    expect((await stack.run("preview", { expectNoChanges: true })).ok).toBe(true);
   });
 
   it("destroy removes it", async () => {

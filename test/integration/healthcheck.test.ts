@@ -281,6 +281,25 @@ describe("a Service component's health check", () => {
       web: { state: "unhealthy" },
       api: { state: "running" },
     });
+
+    // The next up, with unchanged inputs, sees the drift and recreates only web.
+    const refreshed = read.props as Record<string, unknown>;
+    const same = await checkedService(serviceInputs({ image: nodes.images.v1 }));
+    expect((await serviceProvider.diff(created.id, refreshed, same)).changes).toBe(true);
+    const apiStarted = podman("inspect", "--format", "{{.State.StartedAt}}", "hcsvc-api").stdout;
+    const webStarted = podman("inspect", "--format", "{{.State.StartedAt}}", "hcsvc-web").stdout;
+    writeFileSync(READY, "ok\n");
+    const healed = await serviceProvider.update(created.id, refreshed, same);
+    expect(healed.outs?.status).toMatchObject({
+      web: { state: "running" },
+      api: { state: "running" },
+    });
+    expect(podman("inspect", "--format", "{{.State.StartedAt}}", "hcsvc-web").stdout).not.toBe(
+      webStarted,
+    );
+    expect(podman("inspect", "--format", "{{.State.StartedAt}}", "hcsvc-api").stdout).toBe(
+      apiStarted,
+    );
   });
 });
 

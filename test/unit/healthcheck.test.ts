@@ -1,5 +1,7 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { diffComponent, planChange } from "../../provider/diff/component-diff";
+import { diffComponent, isUnhealthy, planChange } from "../../provider/diff/component-diff";
+import componentProviderModule from "../../provider/resources/component-provider";
 import { waitUntilStarted } from "../../provider/runtime/deploy";
 import { observedHealth } from "../../provider/runtime/health";
 import { healthcheckProblems, parseNodeFacts } from "../../provider/runtime/node-preflight";
@@ -13,6 +15,7 @@ import { FakeTransport } from "./fakes/fake-transport";
 import { validInputs, validServiceInputs } from "./fixtures";
 
 const IMAGE = "mcr.example.net:8443/mcq:v1.0.0";
+const componentProvider = componentProviderModule as Required<pulumi.dynamic.ResourceProvider>;
 const PORTS = ["127.0.0.1:18443:8443"];
 
 function spec(overrides: Record<string, unknown> = {}): ComponentSpec {
@@ -137,6 +140,29 @@ describe("healthcheck input", () => {
       expect(diff.changed).toEqual(["healthcheck"]);
       expect(planChange(diff)).toBe("state-only");
     }
+  });
+});
+
+describe("an unhealthy workload found by refresh is drift", () => {
+  it("the next diff is a change while the inputs still have a health check; not once it is dropped", async () => {
+    const inputs = validInputs({
+      image: IMAGE,
+      ports: PORTS,
+      healthcheck: { tcp: { port: 8443 } },
+    });
+    const checkedInputs = (await componentProvider.check({}, inputs)).inputs as Record<
+      string,
+      unknown
+    >;
+    const state = { ...checkedInputs, containerName: "mcq-api", state: "unhealthy" };
+    expect((await componentProvider.diff("id", state, checkedInputs)).changes).toBe(true);
+    expect(
+      (await componentProvider.diff("id", { ...state, state: "running" }, checkedInputs)).changes,
+    ).toBe(false);
+    const { healthcheck: _dropped, ...without } = checkedInputs;
+    expect((await componentProvider.diff("id", state, without)).changes).toBe(true); // healthcheck removed: a change
+    expect(isUnhealthy("unhealthy", spec())).toBe(false);
+    expect(isUnhealthy("unhealthy", spec({ healthcheck: { tcp: { port: 8443 } } }))).toBe(true);
   });
 });
 
