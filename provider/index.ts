@@ -1,4 +1,9 @@
-export { Component, type ComponentArgs, type ComponentFields } from "./resources/component";
+export {
+  Component,
+  type ComponentArgs,
+  type ComponentFields,
+  type HealthCheckArgs,
+} from "./resources/component";
 export type { NodeArgs } from "./resources/node-args";
 export { type ComponentStatus, Service, type ServiceArgs } from "./resources/service";
 export { extractVersion, parseImageRef } from "./spec/image-ref";

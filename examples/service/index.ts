@@ -52,6 +52,8 @@ const shop = new mcp.Service("shop", {
       volumes: [`${dataDir}/api:/data`],
       env: { ROLE: "api", API_TOKEN: cfg.requireSecret("apiToken") },
       stopTimeout: 1,
+      // Up only once it answers /version with 200; an update that never does is rolled back.
+      healthcheck: { http: { port: 8080, path: "/version" }, interval: 1, retries: 5 },
     },
     {
       name: "worker",

@@ -11,6 +11,7 @@ function shellStep(script: string, args: readonly string[]): string[] {
 /**
  * Prints `key=value` lines about the login and the node: uid, user, home,
  * systemd as init (/run/systemd/system, as sd_booted checks) and lingering;
+ * the path of perl (empty when missing: HTTP and TCP health checks need it);
  * for a non-root login whether /etc/subuid and /etc/subgid give it ranges,
  * the runtime directory podman will use (XDG_RUNTIME_DIR, else
  * /run/user/<uid> when it is the login's, else $TMPDIR/podman-run-<uid>) and
@@ -26,6 +27,7 @@ if [ -d /run/systemd/system ]; then
   if [ -e "/var/lib/systemd/linger/$user" ]; then echo linger=yes; else echo linger=no; fi
 else echo systemd=no
 fi
+printf 'perl=%s\\n' "$(command -v perl 2>/dev/null || true)"
 [ "$uid" = 0 ] && exit 0
 for f in subuid subgid; do
   if [ -r /etc/$f ] && grep -qE "^($user|$uid):[0-9]+:[1-9]" /etc/$f; then echo $f=yes; else echo $f=no; fi

@@ -337,55 +337,6 @@ export function streamConsole(dir: string, tail: number | undefined, follow: boo
 }
 
 // ---------------------------------------------------------------------------
-// Readiness
+// Readiness: every forwarded port answers (the probe is shared with health checks).
 
-/**
- * Connects to HOST:PORT, sends a small HTTP request and waits for any byte
- * back, each try with its own timeout. QEMU's user-mode networking accepts a
- * forwarded connection before the guest listens, so a bare connect proves
- * nothing: only an answer does. Tries again (every 50 ms) for WAIT seconds,
- * and exits 0 as soon as bytes came back, so the caller learns of the first
- * answer at once. Perl (perl-base: no Time::HiRes, so WAIT counts whole
- * seconds). Args: host, port, per-try timeout in seconds, WAIT (0: one try).
- */
-export const PORT_PROBE = `use strict; use warnings; use IO::Socket::IP; use IO::Select;
-my ($host, $port, $timeout, $wait) = @ARGV;
-my $until = time() + ($wait // 0);
-my $why;
-while (1) {
-  $why = try_once();
-  exit 0 unless defined $why;
-  last if time() >= $until;
-  select(undef, undef, undef, 0.05);
-}
-print STDERR "$why\\n";
-exit 1;
-sub try_once {
-  my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => 'tcp', Timeout => $timeout)
-    or return "cannot connect: $@";
-  $s->autoflush(1);
-  syswrite($s, "GET / HTTP/1.0\\r\\nHost: $host\\r\\n\\r\\n");
-  return "no answer within \${timeout}s" unless IO::Select->new($s)->can_read($timeout);
-  my $n = sysread($s, my $buf, 64);
-  return (defined $n && $n > 0) ? undef : "connection closed without an answer";
-}
-`;
-
-/** The port probe as argv; `waitSeconds` > 0 keeps trying that long, returning at the first answer. */
-export function probePort(
-  host: string,
-  port: number,
-  timeoutSeconds: number,
-  waitSeconds = 0,
-): string[] {
-  return [
-    "perl",
-    "-e",
-    PORT_PROBE,
-    "--",
-    host,
-    String(port),
-    String(timeoutSeconds),
-    String(Math.max(0, Math.floor(waitSeconds))),
-  ];
-}
+export { probePort } from "./health-probe";

@@ -34,14 +34,21 @@ const IN_PLACE_FIELDS = [
   "minUptime",
   "after",
   "bootUnit",
+  "healthcheck",
 ] as const satisfies readonly (keyof ComponentSpec)[];
 
 /**
  * Fields whose change touches nothing on the node: how a deploy is watched
- * (startTimeout, minUptime) and how the node is reached (credentials, host
+ * (startTimeout, minUptime, healthcheck: pulumi-mcp probes, podman is not told) and how the node is reached (credentials, host
  * key, timeouts; a `node` change that is not a replace). Only state changes.
  */
-const STATE_ONLY = new Set<string>(["startTimeout", "minUptime", "credentials", "node"]);
+const STATE_ONLY = new Set<string>([
+  "startTimeout",
+  "minUptime",
+  "healthcheck",
+  "credentials",
+  "node",
+]);
 
 /** Fields applied by rewriting (or removing) the workload's boot unit alone. */
 const BOOT_UNIT_ONLY = new Set<string>(["after", "bootUnit"]);
@@ -127,4 +134,16 @@ export function diffComponent(olds: ComponentSpec, news: ComponentSpec): Compone
   if (!movedMachine && !movedContext && !same(olds.node, news.node)) changed.push("node");
   if (!same(olds.credentials, news.credentials)) changed.push("credentials");
   return { changes: changed.length > 0, replaces, deleteBeforeReplace, changed };
+}
+
+/**
+ * A refresh found the workload failing its health check (state "unhealthy"):
+ * a drift the next preview shows and `up` repairs by recreating it (rolled
+ * back, with the probe answers, when the new one fails its check too).
+ */
+export function isUnhealthy(
+  observedState: unknown,
+  news: Pick<ComponentSpec, "healthcheck">,
+): boolean {
+  return observedState === "unhealthy" && news.healthcheck !== undefined;
 }

@@ -1,10 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { diffComponent, planChange } from "../diff/component-diff";
+import { diffComponent, isUnhealthy, planChange } from "../diff/component-diff";
 import { credentialGroups, nextRevisions, tracked } from "../diff/revisions";
 import { runtimeFor } from "../runtime";
 import { applyChange, touchesNode } from "../runtime/apply-change";
 import { observedBootUnit } from "../runtime/boot-unit";
 import { createWorkload, removeWorkload } from "../runtime/deploy";
+import { observedHealth } from "../runtime/health";
 import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { checkComponent } from "../spec/check-component";
@@ -58,9 +59,10 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
     // Old state normalised too: state written by an older version gets today's defaults.
-    const result = diffComponent(specFrom(olds, "state"), specFrom(news, "inputs"));
+    const spec = specFrom(news, "inputs");
+    const result = diffComponent(specFrom(olds, "state"), spec);
     return {
-      changes: result.changes,
+      changes: result.changes || isUnhealthy(olds.state, spec),
       replaces: result.replaces,
       deleteBeforeReplace: result.deleteBeforeReplace,
     };
@@ -90,7 +92,10 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     const runtime = runtimeFor(spec);
     const [live, bootUnit] = await about(spec, "reading", () =>
       Promise.all([
-        runtime.inspect(workloadName(spec)),
+        // A failing health check shows as state "unhealthy": drift a refresh reports.
+        runtime
+          .inspect(workloadName(spec))
+          .then((found) => found && observedHealth(runtime.transport, spec, found)),
         observedBootUnit(runtime.transport, spec, wantedBootUnit(spec)),
       ]),
     );
@@ -101,7 +106,9 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
     const previous = specFrom(olds, "state");
     const spec = specFrom(news, "inputs");
-    const plan = planChange(diffComponent(previous, spec));
+    const planned = planChange(diffComponent(previous, spec));
+    const plan =
+      planned !== "replace-runtime" && isUnhealthy(olds.state, spec) ? "recreate" : planned;
     // State only (credentials, host key, timeouts, …): nothing on the node, no connection.
     if (!touchesNode(plan)) return { outs: stateKeeping(spec, olds) };
     const live = await about(spec, "updating", () =>

@@ -55,6 +55,34 @@ export interface ComponentFields {
    * In a Service, by default, every component declared before this one.
    */
   after?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * A probe that must pass before a create or update is done (an update whose
+   * check never passes is rolled back); a refresh reports state "unhealthy"
+   * when it fails. Exactly one of http, tcp or cmd.
+   */
+  healthcheck?: pulumi.Input<HealthCheckArgs>;
+}
+
+/** `healthcheck`: probed by pulumi-mcp from the node (times in seconds). */
+export interface HealthCheckArgs {
+  /** GET `path` (default "/") on the published host address of container port `port`; healthy on `status` (default 200). */
+  http?: pulumi.Input<{
+    port: pulumi.Input<number>;
+    path?: pulumi.Input<string>;
+    status?: pulumi.Input<number>;
+  }>;
+  /** A TCP connection to the published host address of container port `port` (a VM: it must answer a request). */
+  tcp?: pulumi.Input<{ port: pulumi.Input<number> }>;
+  /** Containers only: argv run inside the container with `podman exec`; exit 0 is healthy. */
+  cmd?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Seconds from one probe to the next; 2 by default. */
+  interval?: pulumi.Input<number>;
+  /** Seconds one probe may take; 2 by default. */
+  timeout?: pulumi.Input<number>;
+  /** Failed probes in a row (after startPeriod) that make it unhealthy; 3 by default. */
+  retries?: pulumi.Input<number>;
+  /** Seconds after the start in which failed probes do not count; 0 by default. */
+  startPeriod?: pulumi.Input<number>;
 }
 
 export interface ComponentArgs extends ComponentFields {

@@ -1,17 +1,19 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { planChange } from "../diff/component-diff";
+import { isUnhealthy, planChange } from "../diff/component-diff";
 import { credentialGroups, nextRevisions, perComponent, tracked } from "../diff/revisions";
 import { diffService, type ServiceDiff } from "../diff/service-diff";
 import { runtimeFor } from "../runtime";
 import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
 import { observedBootUnit } from "../runtime/boot-unit";
 import { createWorkload, removeWorkload } from "../runtime/deploy";
+import { observedHealth } from "../runtime/health";
 import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { settleAll } from "../runtime/parallel";
 import { wantedBootUnit, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
+import { isUnknown } from "../spec/unknown";
 import { inputsOnly } from "./component-state";
 import { withoutUndefined } from "./plain-struct";
 import { progressLines } from "./progress-lines";
@@ -81,6 +83,17 @@ async function refreshStatus(
   return status;
 }
 
+/** Components a refresh found failing their health check that still have one and still exist. */
+function unhealthyComponents(status: Record<string, ComponentStatus>, spec: ServiceSpec): string[] {
+  if (isUnknown(spec.components)) return [];
+  return Object.entries(status)
+    .filter(([name, { state }]) => {
+      const component = spec.components[name];
+      return component !== undefined && isUnhealthy(state, component);
+    })
+    .map(([name]) => name);
+}
+
 /** Runs one converge step of a service under its node's lock. */
 function locked<T>(spec: ServiceSpec, work: () => Promise<T>): Promise<T> {
   const first = Object.keys(spec.components)[0];
@@ -132,8 +145,10 @@ async function updateService(
     const plan = planChange(change);
     if (touchesNode(plan)) onNode[name] = plan;
   }
-  const converge = [...diff.added, ...Object.keys(onNode)];
   const lastStatus = (olds.status ?? {}) as Record<string, ComponentStatus>;
+  // A refresh found these failing their health check: recreated, as Component does.
+  for (const name of unhealthyComponents(lastStatus, spec)) onNode[name] ??= "recreate";
+  const converge = [...diff.added, ...Object.keys(onNode)];
   // State only (credentials, host key, timeouts, minUptime, …): no lock, no connection.
   if (converge.length === 0 && diff.removed.length === 0 && !diff.activeChanged)
     return { outs: withoutUndefined({ ...spec, status: lastStatus }) };
@@ -264,9 +279,11 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
-    const result = diffService(serviceSpecFrom(olds, "state"), serviceSpecFrom(news, "inputs"));
+    const spec = serviceSpecFrom(news, "inputs");
+    const result = diffService(serviceSpecFrom(olds, "state"), spec);
+    const status = (olds.status ?? {}) as Record<string, ComponentStatus>;
     return {
-      changes: result.changes,
+      changes: result.changes || unhealthyComponents(status, spec).length > 0,
       replaces: result.replaces,
       deleteBeforeReplace: result.deleteBeforeReplace,
     };
@@ -292,11 +309,12 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
         const component = componentOf(spec, name);
         const runtime = runtimeFor(component);
         const wanted = spec.active ? wantedBootUnit(component) : "none";
-        const [live, bootUnit] = await Promise.all([
+        const [found, bootUnit] = await Promise.all([
           runtime.inspect(workloadName(component)),
           observedBootUnit(runtime.transport, component, wanted),
         ]);
-        if (!live) return;
+        if (!found) return;
+        const live = await observedHealth(runtime.transport, component, found);
         // What runs now, so a refresh surfaces drift as a diff against the inputs.
         const {
           node: _n,

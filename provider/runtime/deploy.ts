@@ -5,6 +5,7 @@ import { type ComponentSpec, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { removeBootUnit, syncBootUnit } from "./boot-unit";
 import { sweepSecretFiles } from "./container-secrets";
+import { HealthWatch } from "./health";
 import { observedSpec } from "./observed-spec";
 import { elapsed } from "./progress";
 import type { LiveWorkload, WorkloadRuntime } from "./types";
@@ -16,7 +17,9 @@ const POLL_MS = 250;
 export class DeployError extends Error {
   constructor(message: string, logTail?: string) {
     super(
-      logTail ? `${message}\n--- last ${LOG_TAIL_LINES} lines of its log ---\n${logTail}` : message,
+      logTail === undefined
+        ? message
+        : `${message}\n--- last ${LOG_TAIL_LINES} lines of its log ---\n${logTail || "(empty)"}`,
     );
     this.name = "DeployError";
   }
@@ -43,8 +46,10 @@ async function notReadyReason(
 
 /**
  * Waits until the workload runs, has stayed up for `minUptime` without a
- * restart and passes the runtime's readiness check. Fails at once when it
- * exits, and after `startTimeout` otherwise.
+ * restart and is ready: its health check passed (probed from the start,
+ * every `interval`), or, without one, the runtime's readiness check passes.
+ * Fails at once when it exits or its health check has failed `retries`
+ * times in a row, and after `startTimeout` otherwise.
  */
 export async function waitUntilStarted(
   runtime: WorkloadRuntime,
@@ -58,6 +63,7 @@ export async function waitUntilStarted(
   let notReady: string | undefined;
   /** How long the last readiness check took: one that waited on the node paces the loop itself. */
   let checkMs = 0;
+  let health: HealthWatch | undefined;
   // The state `run` saw right after starting counts as the first look.
   let known = justStarted;
   for (;;) {
@@ -71,9 +77,15 @@ export async function waitUntilStarted(
     first ??= live;
     if (live.running) {
       if (upSince === 0 || live.startedAt !== first.startedAt) upSince = Date.now();
+      if (spec.healthcheck) {
+        health ??= new HealthWatch(runtime.transport, spec, spec.healthcheck, name, upSince);
+        if (health.untilDue() === 0) await health.probe();
+        if (health.unhealthy) throw new DeployError(health.failure());
+        notReady = health.notReady();
+      }
       if (Date.now() - upSince >= spec.minUptime * 1000) {
         const checkStart = Date.now();
-        notReady = await notReadyReason(runtime, spec, name);
+        if (!health) notReady = await notReadyReason(runtime, spec, name);
         if (notReady === undefined) return live;
         checkMs = Date.now() - checkStart;
       }
@@ -86,11 +98,16 @@ export async function waitUntilStarted(
     }
     if (Date.now() > deadline) {
       const why = notReady ? `not ready: ${notReady}` : `state ${live.state}`;
-      throw new DeployError(`${name} did not start within ${spec.startTimeout}s (${why})`);
+      const answers = health ? `\n${health.lastAnswers()}` : "";
+      throw new DeployError(
+        `${name} did not start within ${spec.startTimeout}s (${why})${answers}`,
+      );
     }
-    // Running but not up long enough: look again when it will have been, not every
-    // poll — a crash meanwhile shows then as an exit or a higher restart count.
-    const untilUptime = live.running ? upSince + spec.minUptime * 1000 - Date.now() : 0;
+    // Running but not up long enough: look again when it will have been (or the next
+    // probe is due), not every poll — a crash meanwhile shows then as an exit or a
+    // higher restart count.
+    let untilUptime = live.running ? upSince + spec.minUptime * 1000 - Date.now() : 0;
+    if (live.running && health && !health.healthy) untilUptime = health.untilDue();
     const poll = Math.max(0, POLL_MS - checkMs);
     checkMs = 0;
     await sleep(Math.min(Math.max(poll, untilUptime), Math.max(poll, deadline - Date.now())));
@@ -138,7 +155,8 @@ async function runAndWait(
 /**
  * Takes over a workload of the component's name that already runs (made by
  * hand or by MCP) without restarting it, when it matches the inputs;
- * refuses, naming each differing field, and touches nothing when not.
+ * refuses, naming each differing field, and touches nothing when not. A
+ * health check must pass before it counts as taken over.
  */
 async function adopt(
   runtime: WorkloadRuntime,
@@ -155,9 +173,10 @@ async function adopt(
       `cannot adopt ${existing.name} on ${runtime.transport.label}: what runs differs from the inputs (nothing was changed):\n  ${mismatches.join("\n  ")}`,
     );
   }
-  if (existing.running) return existing;
-  await runtime.start(existing.name);
-  return waitUntilStarted(runtime, existing.name, spec);
+  // With a health check, taking it over is done only once it passes (nothing is touched if not).
+  if (existing.running && !spec.healthcheck) return existing;
+  if (!existing.running) await runtime.start(existing.name);
+  return waitUntilStarted(runtime, existing.name, spec, existing.running ? existing : undefined);
 }
 
 /**

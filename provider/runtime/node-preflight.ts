@@ -10,6 +10,8 @@ export interface NodeFacts {
   uid: number;
   user: string;
   home: string;
+  /** Whether the node has perl, which the HTTP and TCP health check probes run in. */
+  perl: boolean;
   /** Not root: podman runs rootless as this login. */
   rootless: boolean;
   subuid: boolean;
@@ -41,6 +43,7 @@ export function parseNodeFacts(stdout: string): NodeFacts {
     uid,
     user: values.get("user") ?? "",
     home: values.get("home") ?? "",
+    perl: Boolean(values.get("perl")),
     rootless: uid !== 0,
     subuid: values.get("subuid") === "yes",
     subgid: values.get("subgid") === "yes",
@@ -170,6 +173,16 @@ export function bootProblem(facts: NodeFacts, spec: ComponentSpec): string | und
   return `it does not run systemd (no /run/systemd/system), so nothing would start ${workloadName(spec)} again after a reboot (pulumi-mcp makes each workload a systemd unit that starts it at boot): fix: set bootPersistence: false on the node to deploy without that (its workloads then stay down after a reboot until the next pulumi up), or restart: "no" on the component`;
 }
 
+/** What the node lacks for the component's health check (any login). */
+export function healthcheckProblems(facts: NodeFacts, spec: ComponentSpec): string[] {
+  const check = spec.healthcheck;
+  if (!check || facts.perl || !(check.http || check.tcp)) return [];
+  const kind = check.http ? "http" : "tcp";
+  return [
+    `healthcheck.${kind}: the node has no perl, which pulumi-mcp's ${kind} probe runs in: fix: install it (Debian: \`apt-get install perl-base\`; Fedora: \`dnf install perl-interpreter\`), or use a cmd check`,
+  ];
+}
+
 /** Host directories of the spec's bind mounts, with whether they are mounted read-only. */
 function volumeDirs(spec: ComponentSpec): { path: string; readOnly: boolean }[] {
   return spec.volumes.flatMap((volume) => {
@@ -209,16 +222,17 @@ export function volumeProblems(facts: NodeFacts, stdout: string): string[] {
  * node's login cannot carry out as asked: rootless podman without subordinate
  * ids or a usable runtime directory, lingering off under systemd, a host port
  * below the unprivileged start, limits rootless podman would ignore, volume
- * directories it cannot create or write; and, for any login, a workload that
- * should start at boot on a node without systemd (one cached probe per node).
+ * directories it cannot create or write; for any login, a workload that
+ * should start at boot on a node without systemd, and an HTTP or TCP health
+ * check on a node without perl. One cached probe per node.
  */
 export async function preflight(transport: Transport, spec: ComponentSpec): Promise<void> {
   const facts = await nodeFacts(transport);
   const noBoot = bootProblem(facts, spec);
   if (noBoot) throw new Error(`node ${transport.label}: ${noBoot}; nothing was changed`);
-  if (!facts.rootless) return;
-  const problems = [...loginProblems(facts), ...specProblems(facts, spec)];
-  const dirs = volumeDirs(spec);
+  const problems = healthcheckProblems(facts, spec);
+  if (facts.rootless) problems.push(...loginProblems(facts), ...specProblems(facts, spec));
+  const dirs = facts.rootless ? volumeDirs(spec) : [];
   if (dirs.length > 0) {
     const probed = ensureSuccess(
       "checking the volumes' host directories",
@@ -228,8 +242,9 @@ export async function preflight(transport: Transport, spec: ComponentSpec): Prom
   }
   if (problems.length > 0) {
     const name = workloadName(spec);
+    const login = facts.rootless ? ` as the rootless login ${facts.user} (uid ${facts.uid})` : "";
     throw new Error(
-      `node ${transport.label} cannot run ${name} as the rootless login ${facts.user} (uid ${facts.uid}); nothing was changed:\n  - ${problems.join("\n  - ")}`,
+      `node ${transport.label} cannot run ${name}${login}; nothing was changed:\n  - ${problems.join("\n  - ")}`,
     );
   }
 }

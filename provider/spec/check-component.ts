@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { healthcheckFailures } from "./check-healthcheck";
 import { checkWithUnknowns } from "./check-known";
 import { normaliseSecretFiles, secretFileFailures } from "./check-secret-files";
 import { applyRuntimeRules, type CheckRules, defaultRestart } from "./check-unikernel";
@@ -15,7 +16,7 @@ import { nodeProblems } from "./node";
 import { formatPortSpec, type PortSpec, parsePortSpec, portsCollide } from "./port-spec";
 import { propertyName } from "./property-name";
 import { showValue } from "./redact";
-import { containsUnknown } from "./unknown";
+import { containsUnknown, isUnknown } from "./unknown";
 import { formatVolumeSpec, parseVolumeSpec } from "./volume-spec";
 
 export interface CheckFailure {
@@ -168,14 +169,21 @@ function domainFailures(parsed: z.output<typeof componentInputsSchema>): {
  * Every failure names the field and shows the bad value (secrets redacted).
  */
 export function checkComponent(input: unknown, rules: CheckRules = "inputs"): CheckOutcome {
-  if (input !== null && typeof input === "object" && containsUnknown(input))
-    return checkWithUnknowns(input as Record<string, unknown>, (known) =>
-      checkKnownComponent(known, rules),
-    );
+  if (input !== null && typeof input === "object" && containsUnknown(input)) {
+    const bag = input as Record<string, unknown>;
+    // The health check's port must be among the ports, its start period within startTimeout:
+    // judged only when those are known.
+    const crossFieldsKnown = !containsUnknown(bag.ports) && !isUnknown(bag.startTimeout);
+    return checkWithUnknowns(bag, (known) => checkKnownComponent(known, rules, crossFieldsKnown));
+  }
   return checkKnownComponent(input, rules);
 }
 
-function checkKnownComponent(input: unknown, rules: CheckRules): CheckOutcome {
+function checkKnownComponent(
+  input: unknown,
+  rules: CheckRules,
+  crossFieldsKnown = true,
+): CheckOutcome {
   const parsed = componentInputsSchema.safeParse(input);
   if (!parsed.success) return { ok: false, failures: zodFailures(input, parsed.error) };
   const domain = domainFailures(parsed.data);
@@ -206,5 +214,8 @@ function checkKnownComponent(input: unknown, rules: CheckRules): CheckOutcome {
   else delete spec.secretFiles;
   // Containers only: a VM's logMaxSize is refused (check-unikernel), not filled in.
   if (spec.runtime === "container") spec.logMaxSize ??= DEFAULT_LOG_MAX_SIZE;
-  return applyRuntimeRules(spec, rules);
+  const health = healthcheckFailures(spec, crossFieldsKnown);
+  const outcome = applyRuntimeRules(spec, rules);
+  if (health.length === 0) return outcome;
+  return { ok: false, failures: [...(outcome.ok ? [] : outcome.failures), ...health] };
 }

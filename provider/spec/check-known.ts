@@ -58,9 +58,31 @@ function nodeStandIn(path: Path, inCredentials: boolean): unknown {
   return undefined;
 }
 
+/**
+ * Inside a health check: a probed port that the known ports publish (so the
+ * rest is still judged), a probe of that port, a valid cmd; other fields are
+ * left out (their defaults pass).
+ */
+function healthcheckStandIn(path: Path, fields: Bag): unknown {
+  const [, kind, key] = path;
+  const published = Array.isArray(fields.ports)
+    ? fields.ports
+        .map((text) => (typeof text === "string" ? parsePortSpec(text) : ""))
+        .find((port) => typeof port !== "string" && port.protocol === "tcp")
+    : undefined;
+  const port = typeof published === "object" ? published.containerPort : 1;
+  if (kind === "cmd") return path.length === 2 ? [UNKNOWN] : UNKNOWN;
+  if (kind === "http" || kind === "tcp") {
+    if (path.length === 2) return { port };
+    return key === "port" ? port : undefined;
+  }
+  return undefined;
+}
+
 /** A component's field, or a service's own. */
 function fieldStandIn(path: Path, fields: Bag, nextPort: () => number): unknown {
   const [field, key] = path;
+  if (field === "healthcheck" && path.length > 1) return healthcheckStandIn(path, fields);
   if (path.length > 1) {
     if (field === "ports") return `127.0.0.1:${nextPort()}:1/tcp`;
     if (field === "volumes") return `/${UNKNOWN}/${String(key)}:/${UNKNOWN}/${String(key)}`;

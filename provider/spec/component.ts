@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type HealthCheck, healthcheckSchema } from "./healthcheck";
 import { LIMITS } from "./limits";
 import {
   type NodeCredentials,
@@ -97,6 +98,8 @@ export const componentFieldsShape = {
   after: z.array(nameField).max(LIMITS.after).optional(),
   /** Derived by check from restart and the node (see BOOT_UNIT_STATES); refresh observes it. */
   bootUnit: z.enum(BOOT_UNIT_STATES).optional(),
+  /** A probe that must pass before a create or update is done (see spec/healthcheck). */
+  healthcheck: healthcheckSchema.optional(),
 };
 
 export const componentInputsSchema = z.strictObject({
@@ -146,6 +149,8 @@ export interface ComponentSpec {
   after?: string[];
   /** What the inputs want of the boot unit, or (in refreshed state) what the node has. */
   bootUnit: BootUnitState;
+  /** How readiness is probed (http, tcp or cmd); absent: minUptime and the runtime's own check. */
+  healthcheck?: HealthCheck;
 }
 
 /** The podman container (or VM) name MCP uses: `<service>-<component>`. */

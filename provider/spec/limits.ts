@@ -15,6 +15,8 @@ export const LIMITS = {
   envFileLineBytes: 65_534,
   cmdArgs: 256,
   cmdArgBytes: 64 * 1024,
+  /** A health check's HTTP path: one request line. */
+  healthPathLength: 2048,
   ports: 256,
   volumes: 128,
   /** Components a boot unit waits for (`after`). */

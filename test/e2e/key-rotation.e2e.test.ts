@@ -157,6 +157,8 @@ beforeAll(async () => {
         hostKey,
         sshKey: { secret: readFileSync(k1, "utf8") },
         image: nodes.images.v1,
+        // This machine's init is not systemd: no boot units (as testNodeConfig says).
+        bootPersistence: false,
       },
     },
   );

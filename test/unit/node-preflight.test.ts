@@ -26,6 +26,7 @@ const ROOTLESS_HERE = [
   "uid=1001",
   "user=mcp",
   "home=/home/mcp",
+  "perl=/usr/bin/perl",
   "subuid=yes",
   "subgid=yes",
   "runtimeDir=/tmp/podman-run-1001",
@@ -46,6 +47,7 @@ describe("preflight probe output", () => {
       uid: 1001,
       user: "mcp",
       home: "/home/mcp",
+      perl: true,
       rootless: true,
       subuid: true,
       subgid: true,
@@ -182,6 +184,23 @@ describe("preflight over a transport", () => {
     expect(error?.message).toContain("sudo install -d -o mcp /srv/mcq");
     await preflight(transport, bad).catch(() => undefined);
     expect(seen).toEqual(["probe", "volumes", "volumes"]);
+  });
+
+  it("an http health check on a node without perl is refused for root too, before anything", async () => {
+    const seen: string[] = [];
+    const transport = transportAnswering({ probe: "uid=0\nuser=root\nhome=/root\nperl=\n" }, seen);
+    const error = await preflight(
+      transport,
+      spec({ ports: ["18443:8443"], healthcheck: { http: { port: 8443 } } }),
+    ).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(error?.message).toBe(
+      `node ${transport.label} cannot run mcq-api; nothing was changed:\n  - healthcheck.http: the node has no perl, which pulumi-mcp's http probe runs in: fix: install it (Debian: \`apt-get install perl-base\`; Fedora: \`dnf install perl-interpreter\`), or use a cmd check`,
+    );
+    await preflight(transport, spec({ healthcheck: { cmd: ["true"] } }));
+    expect(seen).toEqual(["probe"]);
   });
 
   it("a root login costs one probe and nothing more", async () => {
