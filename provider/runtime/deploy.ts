@@ -5,7 +5,8 @@ import { type ComponentSpec, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { sweepSecretFiles } from "./container-secrets";
 import { observedSpec } from "./observed-spec";
-import type { LiveWorkload, WorkloadRuntime } from "./types";
+import { SetAsideFailed } from "./set-aside-failed";
+import type { LiveWorkload, SetAside, WorkloadRuntime } from "./types";
 
 const LOG_TAIL_LINES = 50;
 const POLL_MS = 250;
@@ -94,13 +95,18 @@ async function logTail(runtime: WorkloadRuntime, name: string): Promise<string> 
   }
 }
 
-/** Starts a new workload under `name`; on failure removes it and throws with its log tail. */
+/**
+ * Starts a new workload under `name` (for an update, after setting the old one
+ * aside, in the same round trip where the runtime can); on failure removes it
+ * and throws with its log tail.
+ */
 async function runAndWait(
   runtime: WorkloadRuntime,
   spec: ComponentSpec,
   name: string,
+  setAside?: SetAside,
 ): Promise<LiveWorkload> {
-  const justStarted = await runtime.run(spec, name, specHash(spec));
+  const justStarted = await runtime.run(spec, name, specHash(spec), setAside);
   try {
     return await waitUntilStarted(runtime, name, spec, justStarted);
   } catch (error) {
@@ -201,12 +207,16 @@ export async function replaceWorkload(
   }
   // A leftover of an interrupted update that got further than setting aside.
   if (setAside) await runtime.remove([previousName], 0);
-  await runtime.setAside(name, previousName, previousSpec.stopTimeout);
   try {
-    const live = await runAndWait(runtime, spec, name);
+    const live = await runAndWait(runtime, spec, name, {
+      to: previousName,
+      timeoutSeconds: previousSpec.stopTimeout,
+    });
     await runtime.remove([previousName], 0);
     return live;
   } catch (error) {
+    // The old workload was never moved: nothing to roll back.
+    if (error instanceof SetAsideFailed) throw error.cause;
     const message = messageOf(error);
     try {
       await runtime.remove([name], 0);
