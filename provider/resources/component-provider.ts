@@ -77,7 +77,7 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     const spec = specFrom(props, "state");
-    const live = await about(spec, "reading", () => runtimeFor(spec).inspect(workloadName(spec)));
+    const live = await about(spec, "reading", () => runtimeFor(spec).observe(workloadName(spec)));
     if (!live) return { id: "" };
     return { id, props: stateOf(observedSpec(spec, live), live) };
   },

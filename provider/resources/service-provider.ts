@@ -288,7 +288,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     await Promise.all(
       Object.keys(spec.components).map(async (name) => {
         const component = componentOf(spec, name);
-        const live = await runtimeFor(component).inspect(workloadName(component));
+        const live = await runtimeFor(component).observe(workloadName(component));
         if (!live) return;
         // What runs now, so a refresh surfaces drift as a diff against the inputs.
         const {
