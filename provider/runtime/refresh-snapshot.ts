@@ -12,13 +12,22 @@ import type { LiveWorkload } from "./types";
  * (8 here): batching the inspections per node still costs one round trip per
  * few components. Instead the first refresh read on a node inspects every
  * container pulumi-mcp manages there in one command, and the reads that
- * follow within SNAPSHOT_MS are answered from it. Any change this process
+ * follow within SNAPSHOT_MS are answered from it, each name once: a refresh
+ * reads every component once, while a second read of the same name (a later
+ * look at the same workload) takes a new snapshot. Any change this process
  * makes on the node drops it (`dropSnapshot`, from the node lock), so it
  * never answers for something we changed since.
  */
 const SNAPSHOT_MS = 30_000;
 
-const snapshots = new Map<string, { at: number; live: Promise<Map<string, LiveWorkload>> }>();
+interface Snapshot {
+  at: number;
+  live: Promise<Map<string, LiveWorkload>>;
+  /** Names it has answered for. */
+  served: Set<string>;
+}
+
+const snapshots = new Map<string, Snapshot>();
 
 async function takeSnapshot(transport: Transport): Promise<Map<string, LiveWorkload>> {
   const result = await runPodman(transport, podmanInspectManaged());
@@ -32,7 +41,7 @@ async function takeSnapshot(transport: Transport): Promise<Map<string, LiveWorkl
 
 /**
  * The container by that name as of a snapshot of the node taken at most
- * SNAPSHOT_MS ago (taken now when there is none). A name the snapshot lacks
+ * SNAPSHOT_MS ago that has not answered for it yet (else taken now). A name the snapshot lacks
  * (a container made by hand and adopted carries no label of ours) is
  * inspected on its own, batched.
  */
@@ -41,14 +50,15 @@ export async function inspectFromSnapshot(
   name: string,
 ): Promise<LiveWorkload | undefined> {
   let snapshot = snapshots.get(transport.label);
-  if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_MS) {
-    const fresh = { at: Date.now(), live: takeSnapshot(transport) };
+  if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_MS || snapshot.served.has(name)) {
+    const fresh: Snapshot = { at: Date.now(), live: takeSnapshot(transport), served: new Set() };
     fresh.live.catch(() => {
       if (snapshots.get(transport.label) === fresh) snapshots.delete(transport.label);
     });
     snapshots.set(transport.label, fresh);
     snapshot = fresh;
   }
+  snapshot.served.add(name);
   return (await snapshot.live).get(name) ?? inspectBatched(transport, name);
 }
 

@@ -38,6 +38,14 @@ describe("a refresh's reads on one node share one inspection of every managed co
     expect(transport.commands).toHaveLength(3);
   });
 
+  it("a second read of the same name looks again (a later look, not the same refresh)", async () => {
+    const transport = node();
+    await inspectFromSnapshot(transport, "a00");
+    await inspectFromSnapshot(transport, "a01");
+    await inspectFromSnapshot(transport, "a00");
+    expect(transport.commands.filter((c) => c.includes("podman ps"))).toHaveLength(2);
+  });
+
   it("a change under the node lock drops the snapshot: the next read looks again", async () => {
     const transport = node();
     await inspectFromSnapshot(transport, "a00");
