@@ -17,6 +17,8 @@
 # Experiments (what-ifs measured instead of guessed; say so wherever their figures are quoted):
 #   --sessions N         commands at once per node for the floor (FLOOR_PARALLEL) and pulumi-mcp
 #                        (its maxSessions node input); 20 by default = the bench sshds' MaxSessions
+#   --cpu-profile DIR    V8 CPU profiles of pulumi-mcp's provider and program processes, one
+#                        directory per run (bench/cpu-profile.js); summarise with bench/cpu-summary.ts
 #   --parallel P         the Pulumi CLI's --parallel (resource operations at once); by default the
 #                        CLI's own default (4 × GOMAXPROCS: 8 on a 2-core machine), which the
 #                        report states
@@ -87,7 +89,7 @@ while (($# > 0)); do
   --ansible-n) ansible_n=$2 && shift ;;
   --fixture-node-a) fixture_a=1 ;;
   --worktree) source_mode=worktree ;;
-  --sessions | --parallel) extra+=("$1" "$2") && shift ;;
+  --sessions | --parallel | --cpu-profile) extra+=("$1" "$2") && shift ;;
   --no-ops | --no-unikernel) extra+=("$1") ;;
   -h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
