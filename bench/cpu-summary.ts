@@ -73,9 +73,10 @@ function summarise(file: string, top: number): string {
   const lines = [
     `${path.basename(file)}: ${(total / 1000).toFixed(0)} ms profiled, ${(busy / 1000).toFixed(0)} ms busy (not idle), ${profile.samples.length} samples`,
     ...[...owners]
-      .filter(([k]) => k !== "idle")
+      .filter(([k, us]) => k !== "idle" && us >= busy / 200)
       .sort((a, b) => b[1] - a[1])
       .map(([k, us]) => `  ${ms(us)} ms ${pct(us)}  ${k}`),
+    `  (owners under 0.5% each: ${ms([...owners].filter(([k, us]) => k !== "idle" && us < busy / 200).reduce((sum, [, us]) => sum + us, 0))} ms)`,
     `  top ${top} functions by self time:`,
     ...[...functions]
       .sort((a, b) => b[1] - a[1])
