@@ -51,6 +51,8 @@ interface Args {
   /** label, port, known_hosts file, host key fingerprint */
   nodes: [string, number, string, string][];
   ansibleN: number;
+  /** Where bench/cpu-profile.js writes the pulumi-mcp runs' CPU profiles (off when undefined). */
+  cpuProfile?: string;
   work: string;
   out: string;
 }
@@ -84,6 +86,7 @@ function parseArgs(argv: string[]): Args {
         return [label, Number(port), knownHosts, hostKey] as [string, number, string, string];
       }),
     ansibleN: Number(get("ansible-n") ?? 1),
+    cpuProfile: get("cpu-profile"),
     work: need("work"),
     out: need("out"),
   };
@@ -385,7 +388,12 @@ async function main(): Promise<void> {
   removeAll(setup);
 
   // Every pulumi-mcp contender is a stack of its own in the one prepared program directory.
-  const mcpBase = { src: args.src, programDir: args.program, parallel: args.parallel };
+  const mcpBase = {
+    src: args.src,
+    programDir: args.program,
+    parallel: args.parallel,
+    cpuProfileDir: args.cpuProfile,
+  };
   const cliVersion = cliModuleVersion(args.src);
   const parallel =
     args.parallel === undefined

@@ -385,6 +385,8 @@ export interface McpOptions {
   unikernel?: { accel: "kvm" | "tcg" };
   /** The CLI's --parallel; the CLI's default when undefined. */
   parallel?: number;
+  /** V8 CPU profiles of the provider and program processes, one directory per run (cpu-profile.js). */
+  cpuProfileDir?: string;
 }
 
 const OPERATION: Record<Scenario, "preview" | "up" | "refresh" | "destroy"> = {
@@ -418,7 +420,7 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
   const nodes = options.nodes ?? setup.nodes;
   const key = readFileSync(setup.keyFile, "utf8");
   const env = {
-    NODE_OPTIONS: ["trace-provider.js", "trace-program.js"]
+    NODE_OPTIONS: ["trace-provider.js", "trace-program.js", "cpu-profile.js"]
       .map((f) => `--require ${path.join(BENCH_DIR, f)}`)
       .join(" "),
   };
@@ -497,8 +499,15 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
       const stack = isEmpty ? empty : main;
       if (isEmpty) await emptyReady(image);
       else configure(stack, config(image, options.count ?? setup.count));
+      // bench/cpu-profile.js acts when this is set (bench.ts --cpu-profile): one directory per run.
+      if (options.cpuProfileDir)
+        process.env.BENCH_CPU_PROFILE_DIR = path.join(
+          options.cpuProfileDir,
+          `${options.stack}-${scenario}-${rep}`,
+        );
       const t0 = Date.now();
       const result = await stack.run(OPERATION[scenario], flags);
+      delete process.env.BENCH_CPU_PROFILE_DIR;
       const t1 = Date.now();
       if (!result.ok) {
         throw new Error(

@@ -5,10 +5,20 @@
 #   bash bench/run.sh --quick         # N=1, 5 components per node
 #   bash bench/run.sh -n 5 --count 10 --contenders floor,mcp0 --worktree --no-ops --parallel 16
 #   bash bench/run.sh --ansible-n 3   # Ansible N times too (by default it runs once: see below)
+#   bash bench/run.sh --fleet         # issue 18's curve: 20, 50, 100 per node, floor/mcp0/ansible, N=1
+#   bash bench/run.sh --fleet --sizes 5  # the same, one small size (checks the whole run works)
+#
+# Fleet curve: --sizes 20,50,100 runs the whole bench once per size (components per node) and then
+# bench/curve.ts over the results: one table of time against size (bench/.work/curve-<time>.md),
+# the figures as CSV and JSON, and a PNG plot drawn by gnuplot (bench/fleet-curve.png; Debian's
+# gnuplot-nox is installed when missing, root only). --fleet = --sizes 20,50,100 -n 1
+# --contenders floor,mcp0,ansible --no-ops --no-unikernel (each still overridable after it).
 #
 # Experiments (what-ifs measured instead of guessed; say so wherever their figures are quoted):
 #   --sessions N         commands at once per node for the floor (FLOOR_PARALLEL) and pulumi-mcp
 #                        (its maxSessions node input); 20 by default = the bench sshds' MaxSessions
+#   --cpu-profile DIR    V8 CPU profiles of pulumi-mcp's provider and program processes, one
+#                        directory per run (bench/cpu-profile.js); summarise with bench/cpu-summary.ts
 #   --parallel P         the Pulumi CLI's --parallel (resource operations at once); by default the
 #                        CLI's own default (4 × GOMAXPROCS: 8 on a 2-core machine), which the
 #                        report states
@@ -61,7 +71,8 @@ ENV_JSON=${PULUMI_MCP_TEST_ENV:-$REPO_ROOT/.test-nodes/env.json}
 export BENCH_ENV_JSON=$ENV_JSON # bench/node.sh
 
 n=3
-count=20
+sizes=20
+curve=0
 contenders=floor,mcp0,mcp,ansible
 ansible_n=1
 fixture_a=0
@@ -69,14 +80,16 @@ source_mode=head
 extra=()
 while (($# > 0)); do
   case $1 in
-  --quick) n=1 count=5 ;;
+  --quick) n=1 sizes=5 ;;
+  --fleet) n=1 sizes=20,50,100 curve=1 contenders=floor,mcp0,ansible extra+=(--no-ops --no-unikernel) ;;
   -n | --n) n=$2 && shift ;;
-  --count) count=$2 && shift ;;
+  --count) sizes=$2 && shift ;;
+  --sizes) sizes=$2 curve=1 && shift ;;
   --contenders) contenders=$2 && shift ;;
   --ansible-n) ansible_n=$2 && shift ;;
   --fixture-node-a) fixture_a=1 ;;
   --worktree) source_mode=worktree ;;
-  --sessions | --parallel) extra+=("$1" "$2") && shift ;;
+  --sessions | --parallel | --cpu-profile) extra+=("$1" "$2") && shift ;;
   --no-ops | --no-unikernel) extra+=("$1") ;;
   -h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -91,7 +104,11 @@ while (($# > 0)); do
 done
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "-n must be a positive integer" >&2 && exit 2; }
 [[ $ansible_n =~ ^[1-9][0-9]*$ ]] || { echo "--ansible-n must be a positive integer" >&2 && exit 2; }
-[[ $count =~ ^[1-9][0-9]*$ ]] && ((count <= 99)) || { echo "--count must be 1..99" >&2 && exit 2; }
+IFS=, read -r -a size_list <<<"$sizes"
+for count in "${size_list[@]}"; do
+  # Component names are c00…c99 and node b's ports start 100 above node a's.
+  [[ $count =~ ^[1-9][0-9]*$ ]] && ((count <= 100)) || { echo "--count/--sizes: each 1..100" >&2 && exit 2; }
+done
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -112,6 +129,14 @@ fi
 if [[ ,$contenders, == *,ansible,* ]] &&
   ! ansible-doc containers.podman.podman_container >/dev/null 2>&1; then
   log "this Ansible has no containers.podman collection (Debian's ansible package ships it)" && exit 1
+fi
+if ((curve)) && ! command -v gnuplot >/dev/null; then
+  if ((EUID == 0)); then
+    log "installing Debian's gnuplot-nox (the fleet curve's plot)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null
+  else
+    log "gnuplot is missing (the plot): sudo apt-get install gnuplot-nox" && exit 1
+  fi
 fi
 mkdir -p "$WORK"
 
@@ -168,13 +193,28 @@ for label in a b; do
   node_args+=(--node "$label,$port,$WORK/node-$label/known_hosts,$fp")
 done
 
-# --- the run --------------------------------------------------------------------------------
+# --- the run ---------------------------------------------------------------------------------
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-log "running: n=$n (Ansible: at most $ansible_n), $count components per node, contenders $contenders"
 cd "$REPO_ROOT"
-"$TS_NODE" --transpile-only "$BENCH_DIR/bench.ts" \
-  --src "$SRC" --program "$PROGRAM" --env "$ENV_JSON" --work "$WORK" --out "$WORK/results-$stamp.json" \
-  --n "$n" --ansible-n "$ansible_n" --count "$count" --contenders "$contenders" \
-  "${node_args[@]}" "${extra[@]}" |
-  { printf 'pulumi-mcp under test: %s\n' "$source_desc" && cat; } | tee "$WORK/report-$stamp.txt"
-exit "${PIPESTATUS[0]}"
+results=()
+status=0
+for count in "${size_list[@]}"; do
+  suffix=$( ((curve)) && echo "-$count" || true)
+  log "running: n=$n (Ansible: at most $ansible_n), $count components per node, contenders $contenders"
+  out=$WORK/results-$stamp$suffix.json
+  set +e
+  "$TS_NODE" --transpile-only "$BENCH_DIR/bench.ts" \
+    --src "$SRC" --program "$PROGRAM" --env "$ENV_JSON" --work "$WORK" --out "$out" \
+    --n "$n" --ansible-n "$ansible_n" --count "$count" --contenders "$contenders" \
+    "${node_args[@]}" "${extra[@]}" |
+    { printf 'pulumi-mcp under test: %s\n' "$source_desc" && cat; } | tee "$WORK/report-$stamp$suffix.txt"
+  ((PIPESTATUS[0] == 0)) || status=1
+  set -e
+  [[ -f $out ]] && results+=("$out")
+done
+if ((curve && ${#results[@]} > 0)); then
+  "$TS_NODE" --transpile-only "$BENCH_DIR/curve.ts" --out-prefix "$WORK/curve-$stamp" \
+    --png "$BENCH_DIR/fleet-curve.png" "${results[@]}" || status=1
+  log "curve: $WORK/curve-$stamp.{md,csv,json}, plot $BENCH_DIR/fleet-curve.png"
+fi
+exit "$status"

@@ -2,7 +2,7 @@ import type { ComponentSpec } from "../spec/component";
 import { workloadName } from "../spec/component";
 import { parsePortSpec } from "../spec/port-spec";
 import { hostPathsOf } from "../spec/volume-spec";
-import { chain } from "./chain";
+import { chain, chainSteps } from "./chain";
 import type { CommandWithInput } from "./command-with-input";
 import { ENV_FILE_ON_STDIN, envFileText, withStdinPiped } from "./env-file";
 import { toCommandLine } from "./quote";
@@ -137,31 +137,72 @@ export function reloadNetworkPeers(network: string): string[] {
   return ["sh", "-c", `${running} | xargs -r podman network reload >/dev/null 2>&1 || true`];
 }
 
+/** One step of a chained remote command, and what to call it when it fails. */
+export interface CommandStep {
+  what: string;
+  argv: string[];
+}
+
+/** An update's set-aside of the old container, done in the same command as the new one's run. */
+export interface SetAsideStep {
+  /** Its name while set aside (`<name>-previous`). */
+  to: string;
+  /** The old container's stop timeout. */
+  timeoutSeconds: number;
+}
+
 /**
- * Starts a component in one remote command: make the bind mounts' missing host
- * directories (podman refuses them; MCP keeps data in /srv/<service>), create
- * its network if it names one that does not exist yet, `podman run -d`, heal
- * the DNS of the network's other containers (reloadNetworkPeers), then inspect
- * the new container, so its first state costs no extra round trip.
- * Env values are not in the argv: they arrive on stdin (env-file).
+ * Starts a component in one remote command: for an update, stop the old
+ * container and rename it aside (`setAside`); make the bind mounts' missing
+ * host directories (podman refuses them; MCP keeps data in /srv/<service>);
+ * create its network if it names one that does not exist yet; `podman run -d`;
+ * heal the DNS of the network's other containers (reloadNetworkPeers); then
+ * inspect the new container, so its first state costs no extra round trip.
+ * `asideSteps` is how many of `steps` set the old container aside and
+ * `runStep` the index of the run; `argv` chains them (chainSteps: a failure
+ * names its step). Env values are not in the argv: they arrive on stdin
+ * (env-file).
  */
 export function podmanRun(
   spec: ComponentSpec,
-  options: { name?: string; specHash: string; secretFlags?: readonly string[] },
-): CommandWithInput {
+  options: {
+    name?: string;
+    specHash: string;
+    secretFlags?: readonly string[];
+    setAside?: SetAsideStep;
+  },
+): CommandWithInput & { steps: CommandStep[]; runStep: number; asideSteps: number } {
   const name = options.name ?? workloadName(spec);
   const hostPaths = hostPathsOf(spec.volumes);
   const run = podmanRunArgv(spec, { ...options, name });
   const hasEnv = Object.keys(spec.env).length > 0;
+  const { setAside } = options;
   const network = spec.network && !NETWORK_MODES.has(spec.network) ? [spec.network] : [];
-  const argv = chain(
-    ...(hostPaths.length > 0 ? [ensureHostDirectories(hostPaths)] : []),
-    ...network.map(ensureNetwork),
-    hasEnv ? withStdinPiped(run) : run,
-    ...network.map(reloadNetworkPeers),
-    podmanInspect([name]),
-  );
-  return hasEnv ? { argv, stdin: envFileText(spec.env) } : { argv };
+  const aside: CommandStep[] = setAside
+    ? [
+        { what: `podman stop ${name}`, argv: podmanStop([name], setAside.timeoutSeconds) },
+        { what: `podman rename ${name} ${setAside.to}`, argv: podmanRename(name, setAside.to) },
+      ]
+    : [];
+  const before: CommandStep[] = [
+    ...aside,
+    ...(hostPaths.length > 0
+      ? [{ what: `mkdir -p ${hostPaths.join(" ")}`, argv: ensureHostDirectories(hostPaths) }]
+      : []),
+    ...network.map((net) => ({ what: `podman network create ${net}`, argv: ensureNetwork(net) })),
+  ];
+  const steps: CommandStep[] = [
+    ...before,
+    { what: `podman run ${name}`, argv: hasEnv ? withStdinPiped(run) : run },
+    ...network.map((net) => ({
+      what: `podman network reload (${net})`,
+      argv: reloadNetworkPeers(net),
+    })),
+    { what: `podman container inspect ${name}`, argv: podmanInspect([name]) },
+  ];
+  const argv = chainSteps(steps.map((step) => step.argv));
+  const shape = { steps, runStep: before.length, asideSteps: aside.length };
+  return hasEnv ? { argv, stdin: envFileText(spec.env), ...shape } : { argv, ...shape };
 }
 
 /**
@@ -226,6 +267,21 @@ export function podmanListManaged(): string[] {
     "--format",
     "json",
     "--filter",
+    `label=${LABELS.managedBy}=${MANAGED_BY}`,
+  ];
+}
+
+/**
+ * Every container pulumi-mcp manages on the node, inspected, in one command:
+ * `podman container inspect $(podman ps -aq --filter label=…)`, or `[]` when
+ * there is none. The script is constant; the filter is its one argument.
+ */
+export function podmanInspectManaged(): string[] {
+  return [
+    "sh",
+    "-c",
+    'ids=$(podman ps --all --quiet --filter "$1") || exit; if [ -n "$ids" ]; then exec podman container inspect $ids; fi; echo "[]"',
+    "sh",
     `label=${LABELS.managedBy}=${MANAGED_BY}`,
   ];
 }

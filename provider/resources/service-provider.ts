@@ -310,7 +310,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
         const runtime = runtimeFor(component);
         const wanted = spec.active ? wantedBootUnit(component) : "none";
         const [found, bootUnit] = await Promise.all([
-          runtime.inspect(workloadName(component)),
+          runtime.observe(workloadName(component)),
           observedBootUnit(runtime.transport, component, wanted),
         ]);
         if (!found) return;

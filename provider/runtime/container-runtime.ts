@@ -21,8 +21,11 @@ import { parsePodmanInspect } from "./podman-inspect";
 import { runPodman } from "./podman-retry";
 import { elapsed, noProgress, type Progress, sizeOf } from "./progress";
 import { pullOnce } from "./pull-once";
+import { inspectFromSnapshot } from "./refresh-snapshot";
 import { pullImage, pullKey } from "./registry-pull";
-import { FOREVER_MS, type LiveWorkload, type WorkloadRuntime } from "./types";
+import { runSteps, StepFailed } from "./run-steps";
+import { SetAsideFailed } from "./set-aside-failed";
+import { FOREVER_MS, type LiveWorkload, type SetAside, type WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
 export class ContainerRuntime implements WorkloadRuntime {
@@ -52,43 +55,95 @@ export class ContainerRuntime implements WorkloadRuntime {
   }
 
   /** `runContainer`, with the spec's secret files made into podman secrets around it (container-secrets). */
-  run(spec: ComponentSpec, name: string, specHash: string): Promise<LiveWorkload | undefined> {
+  run(
+    spec: ComponentSpec,
+    name: string,
+    specHash: string,
+    setAside?: SetAside,
+  ): Promise<LiveWorkload | undefined> {
+    let started = false;
     return withSecretFiles(
       this.transport,
       spec,
       name,
-      (secretFlags) => this.runContainer(spec, name, specHash, secretFlags),
+      (secretFlags) => {
+        started = true;
+        return this.runContainer(spec, name, specHash, secretFlags, setAside);
+      },
       () => this.remove([name], 0),
-    );
+    ).catch((error: unknown) => {
+      // The secrets are made first: when that failed, nothing was set aside.
+      throw setAside && !started ? new SetAsideFailed(error) : error;
+    });
   }
 
   /**
-   * Creates and starts the container and returns its state right after (from
-   * the same command). A container podman created but could not start is removed.
+   * Creates and starts the container (for an update, after stopping the old one
+   * and renaming it aside) and returns its state right after, all in one
+   * command. A container podman created but could not start is removed.
    */
   private async runContainer(
     spec: ComponentSpec,
     name: string,
     specHash: string,
     secretFlags: readonly string[],
+    setAside: SetAside | undefined,
   ): Promise<LiveWorkload | undefined> {
     // Also makes missing volume host directories (MCP's /srv/<service>), as the agent
     // does on first deploy. They are never removed.
-    const { argv, stdin } = podmanRun(spec, { name, specHash, secretFlags });
-    // A run that failed half-way may have left a created container: remove it before trying again.
-    const result = await runPodman(this.transport, argv, { stdin }, () => this.remove([name], 0));
-    if (result.exitCode !== 0) {
-      await this.remove([name], 0);
-      ensureSuccess(`podman run ${name}`, result);
+    const { steps, stdin, runStep, asideSteps } = podmanRun(spec, {
+      name,
+      specHash,
+      secretFlags,
+      setAside,
+    });
+    let stdout: string;
+    try {
+      // A run that failed half-way may have left a created container: remove it before trying again.
+      const done = await runSteps(this.transport, steps, { stdin }, async (step) => {
+        if (step === runStep) await this.remove([name], 0);
+      });
+      stdout = done.stdout;
+    } catch (error) {
+      throw await this.afterFailedRun(error, name, asideSteps, setAside);
     }
     // stdout: the new container's id, then the inspection's JSON array.
-    const json = result.stdout.slice(result.stdout.indexOf("\n["));
+    const json = stdout.slice(stdout.indexOf("\n["));
     return json.startsWith("\n[") ? parsePodmanInspect(json)[0] : undefined;
   }
 
   /** At boot: start the container as it is; at shutdown: stop it with its stop timeout. */
   async bootCommands(spec: ComponentSpec, name: string) {
     return { start: podmanStart(name), stop: podmanStop([name], spec.stopTimeout) };
+  }
+
+  /**
+   * What a failed run leaves: nothing new under `name` (removed here once the
+   * set-aside, if any, is known to be done), and SetAsideFailed when the old
+   * container was not renamed aside, so the caller does not roll back onto it
+   * (a step after the set-aside, such as making a volume directory, failing
+   * leaves it set aside: the caller rolls back).
+   */
+  private async afterFailedRun(
+    error: unknown,
+    name: string,
+    asideSteps: number,
+    setAside: SetAside | undefined,
+  ): Promise<unknown> {
+    const step = error instanceof StepFailed ? error.step : undefined;
+    if (!setAside) {
+      if (error instanceof StepFailed) await this.remove([name], 0);
+      return error;
+    }
+    if (step !== undefined && step < asideSteps) return new SetAsideFailed(error);
+    if (step === undefined) {
+      // The output does not say how far it got (the channel dropped): the old container was
+      // set aside only if it is there under its set-aside name. Not known: touch nothing.
+      const aside = await this.inspect(setAside.to).catch(() => undefined);
+      if (!aside) return new SetAsideFailed(error);
+    }
+    await this.remove([name], 0);
+    return error;
   }
 
   async start(name: string): Promise<void> {
@@ -108,15 +163,6 @@ export class ContainerRuntime implements WorkloadRuntime {
     await Promise.all(names.map((name) => removeBatched(this.transport, name, timeoutSeconds)));
   }
 
-  /**
-   * The stop is batched with the other updates' stops on the node: one podman
-   * process stops them all at once, where one each would queue on podman's locks.
-   */
-  async setAside(name: string, to: string, timeoutSeconds: number): Promise<void> {
-    await this.stop(name, timeoutSeconds);
-    await this.rename(name, to);
-  }
-
   async rename(from: string, to: string): Promise<void> {
     ensureSuccess(
       `podman rename ${from} ${to}`,
@@ -127,6 +173,11 @@ export class ContainerRuntime implements WorkloadRuntime {
   /** The live container, or undefined when there is none by that name. Batched per node. */
   inspect(name: string): Promise<LiveWorkload | undefined> {
     return inspectBatched(this.transport, name);
+  }
+
+  /** For a refresh: from one inspection of every managed container on the node (refresh-snapshot). */
+  observe(name: string): Promise<LiveWorkload | undefined> {
+    return inspectFromSnapshot(this.transport, name);
   }
 
   /** Every container pulumi-mcp manages on this node. */

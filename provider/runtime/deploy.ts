@@ -8,7 +8,8 @@ import { sweepSecretFiles } from "./container-secrets";
 import { HealthWatch } from "./health";
 import { observedSpec } from "./observed-spec";
 import { elapsed } from "./progress";
-import type { LiveWorkload, WorkloadRuntime } from "./types";
+import { SetAsideFailed } from "./set-aside-failed";
+import type { LiveWorkload, SetAside, WorkloadRuntime } from "./types";
 
 const LOG_TAIL_LINES = 50;
 const POLL_MS = 250;
@@ -122,15 +123,20 @@ async function logTail(runtime: WorkloadRuntime, name: string): Promise<string> 
   }
 }
 
-/** Starts a new workload under `name`; on failure removes it and throws with its log tail. */
+/**
+ * Starts a new workload under `name` (for an update, after setting the old one
+ * aside, in the same round trip where the runtime can); on failure removes it
+ * and throws with its log tail.
+ */
 async function runAndWait(
   runtime: WorkloadRuntime,
   spec: ComponentSpec,
   name: string,
+  setAside?: SetAside,
 ): Promise<LiveWorkload> {
   const since = Date.now();
   runtime.progress?.(name, `starting ${spec.image}`);
-  const justStarted = await runtime.run(spec, name, specHash(spec));
+  const justStarted = await runtime.run(spec, name, specHash(spec), setAside);
   try {
     runtime.progress?.(
       name,
@@ -256,12 +262,16 @@ async function swapWorkload(
   }
   // A leftover of an interrupted update that got further than setting aside.
   if (setAside) await runtime.remove([previousName], 0);
-  await runtime.setAside(name, previousName, previousSpec.stopTimeout);
   try {
-    const live = await runAndWait(runtime, spec, name);
+    const live = await runAndWait(runtime, spec, name, {
+      to: previousName,
+      timeoutSeconds: previousSpec.stopTimeout,
+    });
     await runtime.remove([previousName], 0);
     return live;
   } catch (error) {
+    // The old workload was never moved: nothing to roll back.
+    if (error instanceof SetAsideFailed) throw error.cause;
     const message = messageOf(error);
     try {
       await runtime.remove([name], 0);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { holdNodeLock, LOCK_BUSY_EXIT, LOCK_READY } from "../commands/node-lock";
 import { CommandEnded, type HeldCommand, type Transport } from "../transport";
+import { dropSnapshot } from "./refresh-snapshot";
 
 /** Who this provider process is, as the lock on a node records it. */
 const OWNER = `${hostname()} pid ${process.pid} (${randomBytes(3).toString("hex")})`;
@@ -44,6 +45,8 @@ export async function withNodeLock<T>(
   waitMs: number,
   work: () => Promise<T>,
 ): Promise<T> {
+  // What this process changes on the node, a refresh snapshot taken before must not answer for.
+  dropSnapshot(transport);
   let lock = locks.get(transport.label);
   if (!lock) {
     const fresh: NodeLock = { users: 0, held: take(transport, waitMs) };
@@ -60,6 +63,7 @@ export async function withNodeLock<T>(
     await current.held;
     return await work();
   } finally {
+    dropSnapshot(transport);
     current.users -= 1;
     if (current.users === 0) {
       current.linger = setTimeout(() => {

@@ -14,7 +14,7 @@ export function isTransientPodmanFailure(result: CommandResult): boolean {
   return result.exitCode !== 0 && TRANSIENT.test(result.stderr);
 }
 
-function pause(attempt: number): Promise<void> {
+export function pause(attempt: number): Promise<void> {
   // 200, 400, 800 … ms with jitter, so concurrent callers do not retry in step.
   const ms = 200 * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -31,6 +31,12 @@ export interface LiveWorkload {
   labels: Record<string, string>;
 }
 
+/** An update's set-aside: the old workload's name while set aside, and its stop timeout. */
+export interface SetAside {
+  to: string;
+  timeoutSeconds: number;
+}
+
 /**
  * MCP's runtime operations on one node, for one kind of workload. The deploy
  * logic (create, swap with rollback) is written once against this.
@@ -44,18 +50,30 @@ export interface WorkloadRuntime {
   /**
    * Creates and starts the workload; on failure nothing of it is left behind.
    * Returns its state right after starting when that comes at no extra cost.
+   * With `setAside` (an update), first stops the workload of that name and
+   * renames it `setAside.to`, in the same round trip where it can; when that
+   * part fails (nothing renamed, nothing new made) it rejects with SetAsideFailed.
    */
-  run(spec: ComponentSpec, name: string, specHash: string): Promise<LiveWorkload | undefined>;
+  run(
+    spec: ComponentSpec,
+    name: string,
+    specHash: string,
+    setAside?: SetAside,
+  ): Promise<LiveWorkload | undefined>;
   /** Starts an existing, stopped workload again. */
   start(name: string): Promise<void>;
   stop(name: string, timeoutSeconds: number): Promise<void>;
   /** Removes those of the workloads that exist. Never touches volume data. */
   remove(names: readonly string[], timeoutSeconds: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
-  /** Stops the workload and renames it `to` (an update's set-aside), in one step where it can. */
-  setAside(name: string, to: string, timeoutSeconds: number): Promise<void>;
   /** The live workload, or undefined when there is none by that name. */
   inspect(name: string): Promise<LiveWorkload | undefined>;
+  /**
+   * For a refresh: the live workload as a snapshot of the node taken moments
+   * ago shows it, so that a whole refresh costs one round trip per node where
+   * the runtime can; else as `inspect`.
+   */
+  observe(name: string): Promise<LiveWorkload | undefined>;
   /** Every workload pulumi-mcp manages on the node. */
   list(): Promise<LiveWorkload[]>;
   /** The last lines of its output (log or console), or a note why there are none. */

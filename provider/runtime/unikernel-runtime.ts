@@ -32,7 +32,8 @@ import {
 import { preflight } from "./node-preflight";
 import { elapsed, noProgress, type Progress, sizeOf } from "./progress";
 import { pullImage } from "./registry-pull";
-import { FOREVER_MS, type LiveWorkload, type WorkloadRuntime } from "./types";
+import { SetAsideFailed } from "./set-aside-failed";
+import { FOREVER_MS, type LiveWorkload, type SetAside, type WorkloadRuntime } from "./types";
 import {
   buildImageName,
   buildKey,
@@ -215,7 +216,19 @@ export class UnikernelRuntime implements WorkloadRuntime {
    * directory with its own copy of it, and boots QEMU. On failure nothing of
    * the VM is left.
    */
-  async run(spec: ComponentSpec, name: string, hash: string): Promise<undefined> {
+  async run(
+    spec: ComponentSpec,
+    name: string,
+    hash: string,
+    setAside?: SetAside,
+  ): Promise<undefined> {
+    if (setAside) {
+      try {
+        await this.setAside(name, setAside.to, setAside.timeoutSeconds);
+      } catch (error) {
+        throw new SetAsideFailed(error);
+      }
+    }
     const started = Date.now();
     const caps = await this.capabilities();
     const accel = requireUnikernelSupport(caps, this.transport.label, spec.accel);
@@ -369,7 +382,8 @@ export class UnikernelRuntime implements WorkloadRuntime {
     );
   }
 
-  async setAside(name: string, to: string, timeoutSeconds: number): Promise<void> {
+  /** Stops the VM and renames its directory `to` (an update's set-aside), in one command. */
+  private async setAside(name: string, to: string, timeoutSeconds: number): Promise<void> {
     const paths = await this.paths();
     await this.exec(
       `stopping VM ${name} and renaming it ${to}`,
@@ -386,6 +400,11 @@ export class UnikernelRuntime implements WorkloadRuntime {
       `renaming VM ${from} to ${to}`,
       renameVm(`${paths.vms}/${from}`, `${paths.vms}/${to}`),
     );
+  }
+
+  /** A VM's state is its own directory's: there is no node-wide snapshot to take. */
+  observe(name: string): Promise<LiveWorkload | undefined> {
+    return this.inspect(name);
   }
 
   async inspect(name: string): Promise<LiveWorkload | undefined> {

@@ -1,12 +1,14 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chain } from "../../provider/commands/chain";
+import { chain, chainSteps, failedStep } from "../../provider/commands/chain";
 import {
   ensureNetwork,
+  podmanInspectManaged,
   podmanRemove,
   podmanRun,
   podmanRunArgv,
@@ -134,20 +136,35 @@ describe("podman argv builders", () => {
       "/srv/mcq/mcq.toml",
     ]);
     // One remote command: the volume's host directory, the run, the new container's state.
-    const { argv, stdin } = podmanRun(spec, { specHash: "abc" });
-    expect(argv.slice(-3)).toEqual([
-      "sh",
-      "-c",
-      [
-        toCommandLine(["mkdir", "-p", "--", "/srv/mcq"]),
-        toCommandLine(ensureNetwork("mcpnet")),
-        toCommandLine(["sh", "-c", 'cat | exec "$@"', "sh", ...run]),
-        toCommandLine(reloadNetworkPeers("mcpnet")),
-        "podman container inspect -- mcq-api",
-      ].join(" && "),
+    const { argv, stdin, steps, runStep } = podmanRun(spec, { specHash: "abc" });
+    expect(steps.map((step) => step.argv)).toEqual([
+      ["mkdir", "-p", "--", "/srv/mcq"],
+      ensureNetwork("mcpnet"),
+      ["sh", "-c", 'cat | exec "$@"', "sh", ...run],
+      reloadNetworkPeers("mcpnet"),
+      ["podman", "container", "inspect", "--", "mcq-api"],
     ]);
+    expect(runStep).toBe(2);
+    expect(argv).toEqual(chainSteps(steps.map((step) => step.argv)));
     expect(argv.join(" ")).not.toContain("secret-value");
     expect(stdin).toContain("secret-value");
+    // An update: the old container stopped and renamed aside first, in the same command.
+    const update = podmanRun(spec, {
+      specHash: "abc",
+      setAside: { to: "mcq-api-previous", timeoutSeconds: 3 },
+    });
+    expect(update.steps.map((step) => step.what)).toEqual([
+      "podman stop mcq-api",
+      "podman rename mcq-api mcq-api-previous",
+      "mkdir -p /srv/mcq",
+      "podman network create mcpnet",
+      "podman run mcq-api",
+      "podman network reload (mcpnet)",
+      "podman container inspect mcq-api",
+    ]);
+    expect(update.steps[0]?.argv).toEqual(podmanStop(["mcq-api"], 3));
+    expect(update.runStep).toBe(4);
+    expect(update.asideSteps).toBe(2);
   });
 
   it("caps the log by default (k8s-file, where max-size works), as asked, or not at all", () => {
@@ -269,8 +286,58 @@ describe("podman argv builders", () => {
     expect(result.stdout).toBe("");
   });
 
+  it("chains steps so that a failure names its step, with that step's status and output", () => {
+    const hostile = NASTY.filter((value) => !value.includes("\0"));
+    const ok = chainSteps([
+      ["printf", "%s\n", ...hostile],
+      ["printf", "%s|", ...hostile],
+    ]);
+    const output = execFileSync(ok[0] as string, ok.slice(1), { encoding: "utf8" });
+    expect(output).toBe(
+      `${hostile.map((value) => `${value}\n`).join("")}${hostile.map((value) => `${value}|`).join("")}`,
+    );
+    const failing = chainSteps([
+      ["printf", "one"],
+      ["sh", "-c", "echo podman says no >&2; exit 125"],
+      ["printf", "never"],
+    ]);
+    const result = spawnSync(failing[0] as string, failing.slice(1), { encoding: "utf8" });
+    expect(result.status).toBe(125);
+    expect(result.stdout).toBe("one");
+    expect(failedStep(result.stderr)).toEqual({ step: 1, stderr: "podman says no\n" });
+    expect(failedStep("podman says no\n")).toBeUndefined();
+  });
+
   it("prefixes sudo -n when asked", () => {
     expect(withPrivilege(["podman", "ps"], true)).toEqual(["sudo", "-n", "--", "podman", "ps"]);
     expect(withPrivilege(["podman", "ps"], false)).toEqual(["podman", "ps"]);
+  });
+});
+
+describe("podmanInspectManaged (a refresh's one command per node)", () => {
+  /** Runs the command with a stand-in `podman` that lists `ids` and echoes what it is asked. */
+  function runWith(ids: string): { status: number | null; stdout: string } {
+    const dir = mkdtempSync(path.join(tmpdir(), "mcp-podman-"));
+    writeFileSync(
+      path.join(dir, "podman"),
+      `#!/bin/sh\nif [ "$1" = ps ]; then printf '%s' '${ids}'; else echo "inspect:$*"; fi\n`,
+      { mode: 0o755 },
+    );
+    const argv = podmanInspectManaged();
+    const result = spawnSync(argv[0] as string, argv.slice(1), {
+      encoding: "utf8",
+      env: { PATH: `${dir}:/usr/bin:/bin` },
+    });
+    rmSync(dir, { recursive: true, force: true });
+    return { status: result.status, stdout: result.stdout };
+  }
+
+  it("inspects every managed container at once, or prints [] when there is none", () => {
+    expect(runWith("id1\nid2\n")).toEqual({
+      status: 0,
+      stdout: "inspect:container inspect id1 id2\n",
+    });
+    expect(runWith("")).toEqual({ status: 0, stdout: "[]\n" });
+    expect(podmanInspectManaged().at(-1)).toBe("label=io.pulumi-mcp.managed-by=pulumi-mcp");
   });
 });

@@ -52,7 +52,11 @@ export class FakeNode {
     return {
       transport: this.transport,
       pull: async (spec) => void this.calls.push(`pull ${spec.image}`),
-      run: async (spec, name, hash) => {
+      run: async (spec, name, hash, setAside) => {
+        if (setAside) {
+          this.calls.push(`set aside ${name}`);
+          move(name, setAside.to);
+        }
         this.calls.push(`run ${name}`);
         const workload = live(spec, name, hash);
         this.workloads.set(name, workload);
@@ -65,11 +69,8 @@ export class FakeNode {
         for (const name of names) if (this.workloads.delete(name)) this.calls.push(`rm ${name}`);
       },
       rename: async (from, to) => move(from, to),
-      setAside: async (name, to) => {
-        this.calls.push(`set aside ${name}`);
-        move(name, to);
-      },
       inspect: async (name) => this.workloads.get(name),
+      observe: async (name) => this.workloads.get(name),
       list: async () => [...this.workloads.values()],
       logs: async () => "",
     };

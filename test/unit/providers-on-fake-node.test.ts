@@ -108,6 +108,16 @@ describe("Component: a change of how the node is reached is an update of state o
     expect(outs).toMatchObject({ minUptime: 1, startTimeout: 30, startedAt: olds.startedAt });
   });
 
+  it("the same inputs again → no change; ports in another order → still none (the full diff)", async () => {
+    const olds = await created(component, inputs({ ports: ["8080:80", "9090:90"] }));
+    const again = (await component.check(olds, inputs({ ports: ["8080:80", "9090:90"] }))).inputs;
+    expect(await component.diff("id", olds, again as Bag)).toEqual({ changes: false });
+    const swapped = (await component.check(olds, inputs({ ports: ["9090:90", "8080:80"] }))).inputs;
+    expect((await component.diff("id", olds, swapped as Bag)).changes).toBe(false);
+    const other = (await component.check(olds, inputs({ ports: ["8081:80", "9090:90"] }))).inputs;
+    expect((await component.diff("id", olds, other as Bag)).changes).toBe(true);
+  });
+
   it("adopt never makes a diff", async () => {
     const olds = await created(component, inputs());
     const checked = (await component.check(olds, inputs({ adopt: true }))).inputs as Bag;

@@ -1,4 +1,5 @@
-import type { LiveWorkload, WorkloadRuntime } from "../../../provider/runtime/types";
+import { SetAsideFailed } from "../../../provider/runtime/set-aside-failed";
+import type { LiveWorkload, SetAside, WorkloadRuntime } from "../../../provider/runtime/types";
 import type { ComponentSpec } from "../../../provider/spec/component";
 import { FakeTransport } from "./fake-transport";
 
@@ -54,7 +55,27 @@ export class FakeRuntime implements WorkloadRuntime {
     this.record(`pull ${spec.image}`);
   }
 
-  async run(spec: ComponentSpec, name: string, specHash: string): Promise<LiveWorkload> {
+  async run(
+    spec: ComponentSpec,
+    name: string,
+    specHash: string,
+    setAside?: SetAside,
+  ): Promise<LiveWorkload> {
+    if (setAside) {
+      try {
+        this.record(`setAside ${name} ${setAside.to}`);
+        const workload = this.get(name);
+        this.workloads.delete(name);
+        this.workloads.set(setAside.to, {
+          ...workload,
+          name: setAside.to,
+          running: false,
+          state: "exited",
+        });
+      } catch (error) {
+        throw new SetAsideFailed(error);
+      }
+    }
     this.record(`run ${name} ${spec.image}`);
     if (this.workloads.has(name)) throw new Error(`${name} exists`);
     const live = liveWorkload(name, spec.image, !this.crashing.has(spec.image));
@@ -91,17 +112,14 @@ export class FakeRuntime implements WorkloadRuntime {
     this.workloads.set(to, { ...workload, name: to });
   }
 
-  async setAside(name: string, to: string): Promise<void> {
-    this.record(`setAside ${name} ${to}`);
-    const workload = this.get(name);
-    this.workloads.delete(name);
-    this.workloads.set(to, { ...workload, name: to, running: false, state: "exited" });
-  }
-
   async inspect(name: string): Promise<LiveWorkload | undefined> {
     this.record(`inspect ${name}`);
     const workload = this.workloads.get(name);
     return workload && { ...workload };
+  }
+
+  observe(name: string): Promise<LiveWorkload | undefined> {
+    return this.inspect(name);
   }
 
   async list(): Promise<LiveWorkload[]> {
