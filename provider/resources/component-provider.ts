@@ -79,7 +79,8 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     const spec = specFrom(props, "state");
     const live = await about(spec, "reading", () => runtimeFor(spec).inspect(workloadName(spec)));
     if (!live) return { id: "" };
-    return { id, props: stateOf(observedSpec(spec, live), live) };
+    const recorded = typeof props.imageDigest === "string" ? props.imageDigest : undefined;
+    return { id, props: stateOf(observedSpec(spec, live, recorded), live) };
   },
 
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {

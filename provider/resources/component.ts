@@ -79,6 +79,10 @@ export class Component extends pulumi.dynamic.Resource {
   /** running, exited, stopped, … */
   declare readonly state: pulumi.Output<string>;
   declare readonly imageId: pulumi.Output<string>;
+  /** The digest of the image the workload was started from; a refresh shows it change. */
+  declare readonly imageDigest: pulumi.Output<string>;
+  /** Unikernels: sha256:… of the disk image the VM booted. */
+  declare readonly diskSha256: pulumi.Output<string | undefined>;
   declare readonly startedAt: pulumi.Output<string>;
 
   constructor(name: string, args: ComponentArgs, opts?: pulumi.CustomResourceOptions) {
@@ -94,6 +98,8 @@ export class Component extends pulumi.dynamic.Resource {
         version: undefined,
         state: undefined,
         imageId: undefined,
+        imageDigest: undefined,
+        diskSha256: undefined,
         startedAt: undefined,
       },
       {

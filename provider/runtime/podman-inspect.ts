@@ -14,6 +14,7 @@ interface PodmanInspect {
   Name?: string;
   Image?: string;
   ImageName?: string;
+  ImageDigest?: string;
   RestartCount?: number;
   State?: { Status?: string; Running?: boolean; ExitCode?: number; StartedAt?: string };
   Config?: {
@@ -123,6 +124,7 @@ export function mapPodmanInspect(raw: unknown): LiveWorkload {
     image,
     version: extractVersion(image),
     imageId: inspect.Image ?? "",
+    imageDigest: inspect.ImageDigest ?? "",
     state: inspect.State?.Status ?? "unknown",
     running: inspect.State?.Running === true,
     exitCode: inspect.State?.ExitCode ?? 0,
