@@ -37,13 +37,13 @@ function pushAs(source: string, tag: string): string {
 }
 
 beforeAll(() => {
-  removeContainers([NAME]);
+  removeContainers(NAME);
   podman("pull", "--quiet", nodes.images.v1);
   podman("pull", "--quiet", nodes.images.v2);
 });
 
 afterAll(async () => {
-  removeContainers([NAME]);
+  removeContainers(NAME);
   podman("rmi", "--force", `${REPO}:v1`);
   await closeAllConnections();
 });
@@ -66,7 +66,7 @@ describe("Component attestation over SSH", () => {
   it("a container recreated by hand from the tag moved to other content shows as drift naming the digest", async () => {
     const moved = pushAs(nodes.images.v2, "v1");
     expect(moved).not.toBe(first);
-    removeContainers([NAME]);
+    removeContainers(NAME);
     expect(podman("pull", "--quiet", `${REPO}:v1`).exitCode).toBe(0);
     const run = podman(
       "run",
@@ -86,7 +86,7 @@ describe("Component attestation over SSH", () => {
   });
 
   it("an Image's ref (repo:tag@digest) runs, keeps the tag as version and refreshes without drift", async () => {
-    removeContainers([NAME]);
+    removeContainers(NAME);
     const digest = String(
       podman("image", "inspect", "--format", "{{.Digest}}", `${REPO}:v1`).stdout,
     ).trim();
