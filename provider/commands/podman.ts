@@ -13,6 +13,8 @@ export const LABELS = {
   service: "io.pulumi-mcp.service",
   component: "io.pulumi-mcp.component",
   specHash: "io.pulumi-mcp.spec-hash",
+  /** The reference as the spec gives it: podman records `repo:tag@digest` as `repo@digest`. */
+  image: "io.pulumi-mcp.image",
 } as const;
 
 export const MANAGED_BY = "pulumi-mcp";
@@ -67,6 +69,8 @@ export function podmanRunArgv(
     `${LABELS.component}=${spec.name}`,
     "--label",
     `${LABELS.specHash}=${options.specHash}`,
+    "--label",
+    `${LABELS.image}=${spec.image}`,
     "--restart",
     spec.restart,
     "--stop-timeout",

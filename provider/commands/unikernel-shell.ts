@@ -134,6 +134,11 @@ export function cachedImage(pathFile: string): string[] {
   return shellStep(CACHED_IMAGE, [pathFile]);
 }
 
+/** The sha256 of a disk image, as `sha256sum` prints it (hex, then the path). */
+export function diskSha256(path: string): string[] {
+  return ["sha256sum", "--", path];
+}
+
 /** Writes stdin (the ops config: it holds env values) to CONFIG, mode 0600, then runs ops. */
 const BUILD_WITH_CONFIG = `
 set -eu

@@ -107,7 +107,8 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
       ]),
     );
     if (!live) return { id: "" };
-    return { id, props: stateOf({ ...observedSpec(spec, live), bootUnit }, live) };
+    const recorded = typeof props.imageDigest === "string" ? props.imageDigest : undefined;
+    return { id, props: stateOf({ ...observedSpec(spec, live, recorded), bootUnit }, live) };
   },
 
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {

@@ -1,4 +1,5 @@
 import type { LiveWorkload } from "../runtime/types";
+import { VM_LABELS } from "../runtime/unikernel-state";
 import { checkComponent } from "../spec/check-component";
 import type { CheckRules } from "../spec/check-unikernel";
 import type { ComponentSpec } from "../spec/component";
@@ -13,10 +14,22 @@ export interface ComponentState extends ComponentSpec {
   /** running, exited, stopped, … as the node reports it. */
   state: string;
   imageId: string;
+  /** The digest of the image it was started from (attestation; refresh compares it). */
+  imageDigest: string;
+  /** VMs: sha256:… of the disk image booted. */
+  diskSha256?: string;
   startedAt: string;
 }
 
-const COMPUTED = ["containerName", "version", "state", "imageId", "startedAt"] as const;
+const COMPUTED = [
+  "containerName",
+  "version",
+  "state",
+  "imageId",
+  "imageDigest",
+  "diskSha256",
+  "startedAt",
+] as const;
 const PROVIDER_KEY = "__provider";
 
 /** The user's inputs of a property bag: without the serialised provider and computed outputs. */
@@ -51,6 +64,8 @@ export function stateOf(spec: ComponentSpec, live: LiveWorkload): ComponentState
     version: live.version,
     state: live.state,
     imageId: live.imageId,
+    imageDigest: live.imageDigest,
+    diskSha256: live.labels[VM_LABELS.diskSha256],
     startedAt: live.startedAt,
   });
 }

@@ -115,6 +115,10 @@ export class Component extends pulumi.dynamic.Resource {
   /** running, exited, stopped, … */
   declare readonly state: pulumi.Output<string>;
   declare readonly imageId: pulumi.Output<string>;
+  /** The digest of the image the workload was started from; a refresh shows it change. */
+  declare readonly imageDigest: pulumi.Output<string>;
+  /** Unikernels: sha256:… of the disk image the VM booted. */
+  declare readonly diskSha256: pulumi.Output<string | undefined>;
   declare readonly startedAt: pulumi.Output<string>;
   /** Its boot unit: "enabled", or "none" when nothing starts it at boot; refresh may see "disabled" or "missing". */
   declare readonly bootUnit: pulumi.Output<string>;
@@ -132,6 +136,8 @@ export class Component extends pulumi.dynamic.Resource {
         version: undefined,
         state: undefined,
         imageId: undefined,
+        imageDigest: undefined,
+        diskSha256: undefined,
         startedAt: undefined,
       },
       {

@@ -304,6 +304,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
       componentSecretFiles: { ...spec.componentSecretFiles },
     };
     const status: Record<string, ComponentStatus> = {};
+    const recorded = (props.status ?? {}) as Record<string, Partial<ComponentStatus> | undefined>;
     await Promise.all(
       Object.keys(spec.components).map(async (name) => {
         const component = componentOf(spec, name);
@@ -323,7 +324,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
           env,
           secretFiles,
           ...fields
-        } = observedSpec(component, live);
+        } = observedSpec(component, live, recorded[name]?.imageDigest);
         observed.components[name] = { ...fields, bootUnit };
         observed.componentEnv[name] = env;
         setSecretFiles(observed, name, secretFiles);

@@ -10,6 +10,8 @@ export interface ComponentStatus {
   version: string;
   state: string;
   imageId: string;
+  /** The digest of the image it was started from. */
+  imageDigest: string;
   startedAt: string;
 }
 
@@ -25,6 +27,7 @@ export function statusOf(live: LiveWorkload): ComponentStatus {
     version: live.version,
     state: live.state,
     imageId: live.imageId,
+    imageDigest: live.imageDigest,
     startedAt: live.startedAt,
   };
 }

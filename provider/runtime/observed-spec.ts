@@ -1,4 +1,5 @@
 import type { ComponentSpec } from "../spec/component";
+import { parseImageRef } from "../spec/image-ref";
 import { observedSecretFiles } from "./secret-files-state";
 import type { LiveWorkload } from "./types";
 
@@ -8,7 +9,11 @@ import type { LiveWorkload } from "./types";
  * (memoryMb, vcpus, stopTimeout, env keys the spec does not name) keep the
  * spec's values.
  */
-export function observedSpec(spec: ComponentSpec, live: LiveWorkload): ComponentSpec {
+export function observedSpec(
+  spec: ComponentSpec,
+  live: LiveWorkload,
+  recordedDigest?: string,
+): ComponentSpec {
   const env: Record<string, string> = {};
   for (const key of Object.keys(spec.env)) {
     const value = live.env[key];
@@ -16,7 +21,7 @@ export function observedSpec(spec: ComponentSpec, live: LiveWorkload): Component
   }
   return {
     ...spec,
-    image: live.image,
+    image: attestedImage(live, recordedDigest),
     ports: live.ports,
     volumes: live.volumes,
     cmd: live.cmd,
@@ -26,4 +31,17 @@ export function observedSpec(spec: ComponentSpec, live: LiveWorkload): Component
     restart: (live.restart ?? "no") as ComponentSpec["restart"],
     network: live.network,
   };
+}
+
+/**
+ * Attestation: a workload that runs another image than the one it was
+ * started from (same reference, another digest: re-pulled and recreated
+ * behind Pulumi's back) shows as its repository pinned to the digest that
+ * runs, so refresh reports it and the next preview updates it back.
+ */
+function attestedImage(live: LiveWorkload, recordedDigest: string | undefined): string {
+  if (!recordedDigest || live.imageDigest === recordedDigest) return live.image;
+  const ref = parseImageRef(live.image);
+  if (typeof ref === "string" || !/^sha256:[a-f0-9]{64}$/.test(live.imageDigest)) return live.image;
+  return `${ref.registry ? `${ref.registry}/` : ""}${ref.repository}@${live.imageDigest}`;
 }

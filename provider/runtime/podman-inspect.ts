@@ -1,4 +1,5 @@
-import { extractVersion } from "../spec/image-ref";
+import { LABELS } from "../commands/podman";
+import { extractVersion, runningReference } from "../spec/image-ref";
 import { formatPortSpec } from "../spec/port-spec";
 import type { LiveWorkload } from "./types";
 
@@ -13,6 +14,7 @@ interface PodmanInspect {
   Name?: string;
   Image?: string;
   ImageName?: string;
+  ImageDigest?: string;
   RestartCount?: number;
   State?: { Status?: string; Running?: boolean; ExitCode?: number; StartedAt?: string };
   Config?: {
@@ -90,7 +92,9 @@ function env(entries: string[] | undefined): Record<string, string> {
 /** Maps one element of `podman container inspect` output to a LiveWorkload. */
 export function mapPodmanInspect(raw: unknown): LiveWorkload {
   const inspect = asObject(raw);
-  const image = inspect.Config?.Image ?? inspect.ImageName ?? "";
+  const labels = inspect.Config?.Labels ?? {};
+  const recorded = inspect.Config?.Image ?? inspect.ImageName ?? "";
+  const image = runningReference(recorded, labels[LABELS.image]);
   // podman's default network is "podman" (mode "bridge"); rootless podman's default is
   // mode "slirp4netns" (podman 4), which counts as asked for only when the command
   // line that made the container named a network. Anything else was asked for.
@@ -120,6 +124,7 @@ export function mapPodmanInspect(raw: unknown): LiveWorkload {
     image,
     version: extractVersion(image),
     imageId: inspect.Image ?? "",
+    imageDigest: inspect.ImageDigest ?? "",
     state: inspect.State?.Status ?? "unknown",
     running: inspect.State?.Running === true,
     exitCode: inspect.State?.ExitCode ?? 0,
@@ -132,7 +137,7 @@ export function mapPodmanInspect(raw: unknown): LiveWorkload {
     volumes: volumes(inspect.HostConfig?.Binds),
     cmd: cmd(inspect, image),
     env: env(inspect.Config?.Env),
-    labels: inspect.Config?.Labels ?? {},
+    labels,
   };
 }
 

@@ -12,6 +12,12 @@ export interface LiveWorkload {
   /** The pinned version of that image: its tag, else its digest. */
   version: string;
   imageId: string;
+  /**
+   * The manifest digest of the image it runs (containers: podman's image
+   * digest; VMs: the digest of the OCI image the ELF came from), "" when the
+   * node does not know it (an image built there and never pushed or pulled).
+   */
+  imageDigest: string;
   /** podman's status word: running, exited, created, paused, stopped, … */
   state: string;
   running: boolean;

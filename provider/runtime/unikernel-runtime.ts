@@ -6,6 +6,7 @@ import { QMP_CLIENT, qemuBootArgv } from "../commands/qemu";
 import {
   bootVm,
   cachedImage,
+  diskSha256,
   extractElf,
   opsBuildWithConfig,
   podmanImageInspect,
@@ -241,6 +242,8 @@ export class UnikernelRuntime implements WorkloadRuntime {
     const buildStart = Date.now();
     const image = await this.builtImage(paths, pulled, shares, reboot, name);
     const buildMs = Date.now() - buildStart;
+    const disk = await this.exec("hashing the disk image", diskSha256(image.path));
+    const diskHex = disk.stdout.trim().split(/\s/)[0] ?? "";
 
     const record: VmRecord = {
       format: 1,
@@ -250,6 +253,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
       image: spec.image,
       imageId: pulled.image.id,
       digest: pulled.image.digest,
+      ...(/^[a-f0-9]{64}$/.test(diskHex) ? { diskSha256: `sha256:${diskHex}` } : {}),
       specHash: hash,
       ports: [...spec.ports],
       volumes: [...spec.volumes],

@@ -15,6 +15,8 @@ export interface VmRecord {
   image: string;
   imageId: string;
   digest: string;
+  /** sha256:… of the disk image the VM boots (attestation); absent in records of older versions. */
+  diskSha256?: string;
   specHash: string;
   ports: string[];
   volumes: string[];
@@ -37,6 +39,7 @@ export const VM_LABELS = {
   accelReason: "io.pulumi-mcp.accel-reason",
   pid: "io.pulumi-mcp.pid",
   digest: "io.pulumi-mcp.digest",
+  diskSha256: "io.pulumi-mcp.disk-sha256",
 } as const;
 
 /** One VM as the status step reports it. */
@@ -128,6 +131,7 @@ export function vmToLive(status: VmStatus): LiveWorkload | undefined {
     image: record.image,
     version: extractVersion(record.image),
     imageId: record.imageId,
+    imageDigest: record.digest,
     state,
     running: status.alive && state === "running",
     // Neither is known: QEMU exits 0 whatever the program returned, and Nanos's reboots
@@ -146,6 +150,7 @@ export function vmToLive(status: VmStatus): LiveWorkload | undefined {
       [VM_LABELS.accel]: record.accel,
       [VM_LABELS.accelReason]: record.accelReason,
       [VM_LABELS.digest]: record.digest,
+      ...(record.diskSha256 ? { [VM_LABELS.diskSha256]: record.diskSha256 } : {}),
       ...(status.alive ? { [VM_LABELS.pid]: status.pid } : {}),
     },
   };

@@ -53,7 +53,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-function zodFailures(input: unknown, error: z.ZodError): CheckFailure[] {
+export function zodFailures(input: unknown, error: z.ZodError): CheckFailure[] {
   return error.issues.map((issue) => {
     const property = propertyName(userPath(issue.path));
     const value = valueAt(input, issue.path);

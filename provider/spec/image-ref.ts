@@ -90,3 +90,19 @@ export function unpinnedReason(ref: ImageRef): string | undefined {
   if (ref.tag === "latest") return "uses :latest: pin a version tag (e.g. :v1.2.0) or a digest";
   return undefined;
 }
+
+/**
+ * The reference a workload runs, given what podman recorded and what we
+ * asked for: podman drops the tag of `repo:tag@digest` (it records
+ * `repo@digest`), so the asked-for reference stands when it names the same
+ * repository and digest; otherwise the recorded one.
+ */
+export function runningReference(recorded: string, asked: string | undefined): string {
+  if (!asked || asked === recorded) return recorded;
+  const a = parseImageRef(asked);
+  const r = parseImageRef(recorded);
+  if (typeof a === "string" || typeof r === "string" || !a.digest) return recorded;
+  const same =
+    a.digest === r.digest && a.registry === r.registry && a.repository === r.repository && !r.tag;
+  return same ? asked : recorded;
+}

@@ -6,6 +6,8 @@
 //   handshake <host>:<port>   every SSH handshake ssh2 completes (jumped nodes too)
 //   exec <host>:<port> <cmd>  every command run on an exec channel (env values are never on a
 //                             command line, so none is written here)
+//   spawn <argv>              every process started here (child_process.spawn: execa's, so the
+//                             commands of `local: true` nodes)
 // so a test can prove which nodes a run contacted and how many SSH connections it made, whatever
 // way the CLI ends the process. Not something Pulumi does.
 
@@ -45,6 +47,16 @@ if (log && isProvider) {
     }
     return connect.apply(this, args);
   };
+
+  // Before execa (ESM) binds its import of spawn: the patched one is what it gets.
+  const childProcess = require("node:child_process");
+  const spawn = childProcess.spawn;
+  childProcess.spawn = function loggedSpawn(file, args, ...rest) {
+    const argv = [file, ...(Array.isArray(args) ? args : [])].map(String).join(" ");
+    write(`spawn ${argv.replace(/\n/g, "\\n")}`);
+    return spawn.call(this, file, args, ...rest);
+  };
+  require("node:module").syncBuiltinESMExports();
 
   // ssh2 from the program's own node_modules: the copy pulumi-mcp loads there.
   const { createRequire } = require("node:module");

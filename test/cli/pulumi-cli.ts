@@ -58,6 +58,8 @@ export interface CliRun extends RunResult {
   connects: string[];
   /** Every command the provider process ran over SSH, as `host:port command`. */
   execs: string[];
+  /** Every process the provider process started on this machine (`local: true` nodes), as its argv joined by spaces. */
+  spawns: string[];
   /** Every line of the run's probe log (PULUMI_MCP_TEST_PROBE_LOG), other preloads' included. */
   probe: string[];
 }
@@ -226,6 +228,7 @@ export class CliStack {
       handshakes: probe.filter((line) => line.startsWith("handshake ")).length,
       connects: probe.filter((l) => l.startsWith("connect ")).map((l) => l.slice(8)),
       execs: probe.filter((l) => l.startsWith("exec ")).map((l) => l.slice(5)),
+      spawns: probe.filter((l) => l.startsWith("spawn ")).map((l) => l.slice(6)),
       probe,
     };
     this.options.onRun?.(

@@ -28,6 +28,7 @@ function handMade(node: FakeNode, changes: Partial<LiveWorkload> = {}): LiveWork
     runtime: "container",
     image: "mcr.example.net:8443/mcq:v0.4.0",
     version: "v0.4.0",
+    imageDigest: "",
     imageId: "sha256:hand",
     state: "running",
     running: true,

@@ -110,6 +110,8 @@ describe("podman argv builders", () => {
       "io.pulumi-mcp.component=api",
       "--label",
       "io.pulumi-mcp.spec-hash=abc",
+      "--label",
+      `io.pulumi-mcp.image=${spec.image}`,
       "--restart",
       "unless-stopped",
       "--stop-timeout",

@@ -31,6 +31,7 @@ export class FakeNode {
       image: spec.image,
       version: spec.image.split(":").pop() ?? "",
       imageId: `sha256:${spec.image}`,
+      imageDigest: `digest-of-${spec.image}`,
       state: "running",
       running: true,
       exitCode: 0,

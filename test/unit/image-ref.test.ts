@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { extractVersion, parseImageRef, unpinnedReason } from "../../provider/spec/image-ref";
+import {
+  extractVersion,
+  parseImageRef,
+  runningReference,
+  unpinnedReason,
+} from "../../provider/spec/image-ref";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 
@@ -66,5 +71,28 @@ describe("unpinnedReason", () => {
     expect(unpinnedReason(parse("img:v1"))).toBeUndefined();
     expect(unpinnedReason(parse(`img@${DIGEST}`))).toBeUndefined();
     expect(unpinnedReason(parse(`img:latest@${DIGEST}`))).toBeUndefined();
+  });
+});
+
+describe("runningReference: podman records repo:tag@digest as repo@digest", () => {
+  const digest = `sha256:${"a".repeat(64)}`;
+  it("keeps the asked-for reference when repository and digest agree", () => {
+    expect(runningReference(`r:5000/app@${digest}`, `r:5000/app:v1@${digest}`)).toBe(
+      `r:5000/app:v1@${digest}`,
+    );
+    expect(
+      extractVersion(runningReference(`r:5000/app@${digest}`, `r:5000/app:v1@${digest}`)),
+    ).toBe("v1");
+  });
+  it("reports what runs when it differs or nothing was asked", () => {
+    const other = `sha256:${"b".repeat(64)}`;
+    expect(runningReference(`r:5000/app@${other}`, `r:5000/app:v1@${digest}`)).toBe(
+      `r:5000/app@${other}`,
+    );
+    expect(runningReference(`r:5000/other@${digest}`, `r:5000/app:v1@${digest}`)).toBe(
+      `r:5000/other@${digest}`,
+    );
+    expect(runningReference("r:5000/app:v2", "r:5000/app:v1")).toBe("r:5000/app:v2");
+    expect(runningReference("r:5000/app:v2", undefined)).toBe("r:5000/app:v2");
   });
 });

@@ -220,6 +220,7 @@ describe("Service adopt: each component is taken over like a Component", () => {
       runtime: "container",
       image,
       version: "v1",
+      imageDigest: "",
       imageId: "sha256:hand",
       state: "running",
       running: true,
@@ -259,5 +260,40 @@ describe("Service adopt: each component is taken over like a Component", () => {
     const olds = await created(service, inputs());
     const checked = (await service.check(olds, inputs({ adopt: true }))).inputs as Bag;
     expect((await service.diff("id", olds, checked)).changes).toBe(false);
+  });
+});
+
+describe("Component attestation: the digest it was started from", () => {
+  const inputs: Bag = {
+    node: node(),
+    credentials: { privateKey: OLD_KEY },
+    service: "mcq",
+    name: "api",
+    image: "reg:5000/mcq:v1",
+    minUptime: 0,
+    startTimeout: 5,
+  };
+
+  it("records it, and a refresh of the same digest changes nothing", async () => {
+    const outs = await created(component, inputs);
+    expect(outs.imageDigest).toBe("digest-of-reg:5000/mcq:v1");
+    const read = await component.read("id", outs);
+    expect(read.props?.image).toBe("reg:5000/mcq:v1");
+    expect(read.props?.imageDigest).toBe(outs.imageDigest);
+  });
+
+  it("a container running another digest under the same reference shows as drift naming it", async () => {
+    const outs = await created(component, inputs);
+    const live = fake.node?.workloads.get("mcq-api");
+    if (!live) throw new Error("no workload");
+    const other = `sha256:${"c".repeat(64)}`;
+    fake.node?.workloads.set("mcq-api", { ...live, imageDigest: other });
+    const read = await component.read("id", outs);
+    expect(read.props?.image).toBe(`reg:5000/mcq@${other}`);
+    expect(read.props?.imageDigest).toBe(other);
+    // The next preview: an update back to the program's image.
+    const checked = (await component.check(read.props as Bag, inputs)).inputs as Bag;
+    const diff = await component.diff("id", read.props as Bag, checked);
+    expect(diff.changes).toBe(true);
   });
 });

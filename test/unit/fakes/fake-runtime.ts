@@ -11,6 +11,7 @@ export function liveWorkload(name: string, image: string, running = true): LiveW
     image,
     version: image.slice(image.lastIndexOf(":") + 1),
     imageId: `id-of-${image}`,
+    imageDigest: "",
     state: running ? "running" : "exited",
     running,
     exitCode: running ? 0 : 1,
