@@ -91,7 +91,8 @@ function transportOf(inputs: Record<string, unknown>): Transport {
   return transportFor(outcome.spec.node, outcome.spec.credentials);
 }
 
-const LOCAL_NODE = { node: { host: "localhost", local: true } };
+// This machine does not run systemd: no boot units (as the shared test node).
+const LOCAL_NODE = { node: { host: "localhost", local: true, bootPersistence: false } };
 
 /**
  * The VMs run on the SSH test node when the `ops` its login finds is this fixture's
