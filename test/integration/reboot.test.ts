@@ -7,7 +7,8 @@
 // each component must answer again, started in the declared order, while the deleted one
 // stays gone and the restart "no" one stays down. Then: refresh reports a unit disabled by
 // hand as drift, and the update that follows only re-enables it.
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkComponent } from "../../provider/spec/check-component";
@@ -29,6 +30,8 @@ interface SystemdNode {
     privateKeyPath: string;
     hostKeyFingerprint: string;
   };
+  /** The node's fixture directory (its bridges' pid files). */
+  stateDir: string;
 }
 
 function loadSystemdNode(): SystemdNode {
@@ -146,6 +149,28 @@ afterAll(async () => {
   await closeAllConnections();
 }, 60_000);
 
+/**
+ * Our loopback bridge to the node (systemd-socket-activate + proxyd on the host, not the
+ * node) was seen gone once after a reboot in a loaded CI-like run, cause not found. It is the
+ * fixture's plumbing, not what this test proves: restart it (setup.sh up, idempotent) and say
+ * so loudly, instead of reporting the node as not back.
+ */
+function restartDeadBridge(): void {
+  const pidFile = `${sys.stateDir}/ssh-bridge.pid`;
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) : 0;
+  try {
+    if (pid > 0) process.kill(pid, 0);
+    return;
+  } catch {
+    console.warn(
+      `[reboot] FIXTURE: the SSH bridge to the systemd node (pid ${pid}) is gone; restarting it with setup.sh up`,
+    );
+  }
+  const setup = resolve(__dirname, "../fixtures/systemd-node/setup.sh");
+  const result = spawnSync("bash", [setup, "up"], { encoding: "utf8", timeout: 120_000 });
+  if (result.status !== 0) console.warn(`[reboot] setup.sh up failed: ${result.stderr}`);
+}
+
 describe("a real reboot of a systemd node: every component comes back, in order", () => {
   let serviceState: Record<string, unknown> = {};
   let manualState: Record<string, unknown> = {};
@@ -191,6 +216,7 @@ describe("a real reboot of a systemd node: every component comes back, in order"
       ).catch(() => undefined);
       if (up?.exitCode === 0) break;
       if (Date.now() > deadline) throw new Error("the systemd node did not come back within 300 s");
+      restartDeadBridge();
       await closeAllConnections();
       await new Promise((done) => setTimeout(done, 1_000));
     }
