@@ -21,7 +21,7 @@ export function observedSpec(
   }
   return {
     ...spec,
-    image: attestedImage(live, recordedDigest),
+    image: attestedImage(spec.image, live, recordedDigest),
     ports: live.ports,
     volumes: live.volumes,
     cmd: live.cmd,
@@ -37,10 +37,17 @@ export function observedSpec(
  * Attestation: a workload that runs another image than the one it was
  * started from (same reference, another digest: re-pulled and recreated
  * behind Pulumi's back) shows as its repository pinned to the digest that
- * runs, so refresh reports it and the next preview updates it back.
+ * runs, so refresh reports it and the next preview updates it back. Another
+ * reference than the one deployed is drift already, shown as it is.
  */
-function attestedImage(live: LiveWorkload, recordedDigest: string | undefined): string {
-  if (!recordedDigest || live.imageDigest === recordedDigest) return live.image;
+function attestedImage(
+  deployed: string,
+  live: LiveWorkload,
+  recordedDigest: string | undefined,
+): string {
+  if (!recordedDigest || live.imageDigest === recordedDigest || live.image !== deployed) {
+    return live.image;
+  }
   const ref = parseImageRef(live.image);
   if (typeof ref === "string" || !/^sha256:[a-f0-9]{64}$/.test(live.imageDigest)) return live.image;
   return `${ref.registry ? `${ref.registry}/` : ""}${ref.repository}@${live.imageDigest}`;
