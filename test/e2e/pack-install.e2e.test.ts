@@ -29,7 +29,20 @@ import { loadTestNodes, testNodeConfig } from "../integration/test-nodes";
 
 const run = promisify(execFile);
 const MODULES = path.join(REPO_ROOT, "node_modules");
-const LINKED = ["@pulumi/pulumi", "execa", "ssh2", "zod", "typescript", "@types/node"];
+// pulumi-mcp's own dependencies (read from its package.json, so a new one is not missed), its
+// peer @pulumi/pulumi, and what the consumer program compiles with.
+const LINKED = [
+  ...Object.keys(
+    (
+      JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+      }
+    ).dependencies,
+  ),
+  "@pulumi/pulumi",
+  "typescript",
+  "@types/node",
+];
 
 let project = "";
 let clone = "";
@@ -123,7 +136,7 @@ describe("pulumi-mcp from `npm pack` in an empty project", () => {
       'const m = require("pulumi-mcp"); console.log(require.resolve("pulumi-mcp"), Object.keys(m).sort().join(","))';
     const { stdout } = await run(process.execPath, ["-e", probe], { cwd: project });
     expect(stdout.trim()).toBe(
-      `${path.join(installed, "dist", "index.js")} Component,Service,extractVersion,parseImageRef`,
+      `${path.join(installed, "dist", "index.js")} Component,Image,Service,extractVersion,parseImageRef`,
     );
     // The bin entry (the logs command): npm links it, and it runs from the installed package.
     const help = await run(path.join(project, "node_modules", ".bin", "pulumi-mcp"), ["--help"], {
