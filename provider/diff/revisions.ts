@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { containsUnknown, isUnknown, UNKNOWN } from "../spec/unknown";
 
 /**
@@ -86,7 +87,10 @@ export function nextRevisions(
     const last = previous[key];
     const revision = typeof last === "number" && Number.isInteger(last) && last > 0 ? last : 0;
     if (containsUnknown(now[key])) revisions[key] = UNKNOWN;
-    else revisions[key] = revision > 0 && before?.[key] === now[key] ? revision : revision + 1;
+    // Deep: a group's value may be an object (a jump host's credentials), a fresh one every run.
+    else
+      revisions[key] =
+        revision > 0 && isDeepStrictEqual(before?.[key], now[key]) ? revision : revision + 1;
   }
   return revisions;
 }

@@ -109,4 +109,24 @@ describe("revisions: what a preview can show of a masked value's change", () => 
     );
     expect(rotated.revisions).toEqual({ "credentials.privateKey": 2 });
   });
+
+  it("a jump host's credentials (an object) keep their revision while they stay the same", async () => {
+    const jump = (key: string) =>
+      validInputs({
+        node: {
+          host: "rift.example.net",
+          hostKey: `SHA256:${"A".repeat(43)}`,
+          bootPersistence: false,
+          proxyJump: { host: "jump.example.net", hostKey: `SHA256:${"B".repeat(43)}` },
+        },
+        credentials: { privateKey: "k", proxyJump: { privateKey: key } },
+      });
+    const first = await checked(component, {}, jump("jump-key"));
+    expect(first.revisions).toEqual({ "credentials.privateKey": 1, "credentials.proxyJump": 1 });
+    // A fresh object with the same content, as every program run sends.
+    const again = await checked(component, first, jump("jump-key"));
+    expect(again.revisions).toEqual(first.revisions);
+    const rotated = await checked(component, again, jump("new-jump-key"));
+    expect(rotated.revisions).toEqual({ "credentials.privateKey": 1, "credentials.proxyJump": 2 });
+  });
 });
