@@ -229,11 +229,22 @@ function breakdown(sample: Sample): Breakdown | undefined {
   );
   const firstOp = Math.min(...work.map((o) => o.t0));
   const lastOp = Math.max(...work.map((o) => o.t1 as number));
-  // When each node's lock was held (its hold command printed the marker).
-  const lockHeld = new Map<string, number>();
+  // Each node's lock holds: from its hold command printing the marker to the command's end
+  // (a run can take the lock more than once: the provider lets it go after a quiet moment).
+  const lockHolds = new Map<string, { from: number; to: number }[]>();
   for (const e of trace.execs) {
-    if (e.kind === "lock" && e.first !== undefined) lockHeld.set(e.node, e.first);
+    if (e.kind !== "lock" || e.first === undefined) continue;
+    const holds = lockHolds.get(e.node) ?? [];
+    holds.push({ from: e.first, to: e.t1 ?? Number.POSITIVE_INFINITY });
+    lockHolds.set(e.node, holds);
   }
+  /** How long an op that started at `t0` on `node` waited for a hold of the lock. */
+  const lockWaitOf = (node: string, t0: number): number => {
+    const holds = lockHolds.get(node) ?? [];
+    if (holds.some((h) => h.from <= t0 && t0 <= h.to)) return 0;
+    const next = Math.min(...holds.filter((h) => h.from > t0).map((h) => h.from));
+    return Number.isFinite(next) ? next - t0 : 0;
+  };
   const nodeOf = new Map<string, string>();
   for (const e of trace.execs) if (e.op && e.name) nodeOf.set(`${e.op} ${e.name}`, e.node);
   const perOp: Record<string, number> = {};
@@ -252,9 +263,9 @@ function breakdown(sample: Sample): Breakdown | undefined {
   for (const o of work) {
     const duration = (o.t1 as number) - o.t0;
     opTotal += duration;
-    const held = lockHeld.get(nodeOf.get(`${o.op} ${o.name}`) ?? "");
-    if (o.op !== "read" && held !== undefined)
-      lockWait += Math.min(duration, Math.max(0, held - o.t0));
+    const node = nodeOf.get(`${o.op} ${o.name}`);
+    if (o.op !== "read" && node !== undefined)
+      lockWait += Math.min(duration, lockWaitOf(node, o.t0));
   }
   const n = Math.max(1, work.length);
   for (const k of Object.keys(perOp)) perOp[k] = (perOp[k] as number) / n;
