@@ -20,29 +20,77 @@ function accessFlags(access: RegistryAccess): string[] {
   return flags;
 }
 
-export function podmanBuild(options: {
+export interface BuildOptions {
+  /** repo:version, the tag built. */
   name: string;
-  dir: string;
-  dockerfile: string;
   contextHash: string;
   buildArgs: Record<string, string>;
-}): string[] {
-  const argv = [
-    "podman",
-    "build",
+  /** The auth file of the repo's registry, for a FROM image it serves. */
+  authFile?: string;
+}
+
+/** podman build's options after `--file`: quiet (prints the image id), labelled, tagged. */
+function buildFlags(options: BuildOptions): string[] {
+  const flags = [
     "--quiet",
-    "--file",
-    options.dockerfile,
     "--label",
     `${CONTEXT_HASH_LABEL}=${options.contextHash}`,
     "--tag",
     options.name,
   ];
+  if (options.authFile) flags.push("--authfile", options.authFile);
   for (const [key, value] of Object.entries(options.buildArgs)) {
-    argv.push("--build-arg", `${key}=${value}`);
+    flags.push("--build-arg", `${key}=${value}`);
   }
-  argv.push("--", options.dir);
-  return argv;
+  return flags;
+}
+
+/** A build on this machine, of the context directory `dir` as it is. */
+export function podmanBuild(options: BuildOptions & { dir: string; dockerfile: string }): string[] {
+  return [
+    "podman",
+    "build",
+    "--file",
+    options.dockerfile,
+    ...buildFlags(options),
+    "--",
+    options.dir,
+  ];
+}
+
+/** Where builds on a node unpack their context, under the login's home. */
+export const BUILDS_DIR_IN_HOME = ".pulumi-mcp/image-builds";
+
+/**
+ * A build on a node over SSH: unpacks the context tar (stdin) into a private
+ * directory of its own (0700, unique per build) under the login's home, runs
+ * podman build there as the login, and removes the directory when it ends,
+ * failed or not (a signal too). A directory a lost connection left behind
+ * (the shell killed outright) is removed by a later build once a day old:
+ * no build runs that long (commandTimeoutMs is at most an hour). Args:
+ * DOCKERFILE (relative to the context), then podman build's options.
+ */
+const REMOTE_BUILD = `
+set -eu
+base="$HOME/${BUILDS_DIR_IN_HOME}"
+umask 077
+mkdir -p "$base"
+find "$base" -mindepth 1 -maxdepth 1 -mmin +1440 -exec rm -rf -- {} + 2>/dev/null || true
+dir=$(mktemp -d "$base/build.XXXXXXXX")
+trap 'rm -rf -- "$dir"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
+mkdir "$dir/context"
+tar -x -p --no-same-owner -f - -C "$dir/context"
+file=$1
+shift
+podman build --file "$dir/context/$file" "$@" -- "$dir/context"
+`;
+
+export function podmanBuildOnNode(options: BuildOptions & { dockerfile: string }): string[] {
+  return ["sh", "-c", REMOTE_BUILD, "sh", options.dockerfile, ...buildFlags(options)];
 }
 
 /**

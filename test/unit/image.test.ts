@@ -35,13 +35,6 @@ describe("checkImage names the field and the value", () => {
     [{ repo: "reg.example/Bad" }, 'repo = "reg.example/Bad": is not a repository'],
     [{ version: "latest" }, 'version = "latest"'],
     [{ version: "v 1" }, 'version = "v 1": must be an image tag'],
-    [
-      {
-        node: { host: "build.example", hostKey: `SHA256:${"A".repeat(43)}` },
-        credentials: { privateKey: "k" },
-      },
-      "builds run on this machine only",
-    ],
     [{ buildArgs: { "bad-name": "x" } }, 'buildArgs = "bad-name": must be a build argument name'],
     [
       { dockerfile: "../Containerfile" },
@@ -65,9 +58,9 @@ describe("image commands", () => {
     ).toEqual([
       "podman",
       "build",
-      "--quiet",
       "--file",
       "/ctx/Containerfile",
+      "--quiet",
       "--label",
       "io.pulumi-mcp.context-hash=sha256:abc",
       "--tag",
