@@ -16,6 +16,12 @@ export interface ContextEntry {
   sha256?: string;
   /** Symlinks: the link's target. */
   target?: string;
+  /**
+   * An ignored directory walked for the ignore file's `!` exceptions: not
+   * hashed, sent to a build node only so that what the exceptions keep
+   * below it gets its mode (the node's podman ignores it as podman here does).
+   */
+  parentOnly?: true;
 }
 
 /** What podman build is given: the context directory and the Containerfile in it, both absolute. */
@@ -28,7 +34,7 @@ export interface BuildContext {
   ignoreFile?: string;
   /** sha256:… over what the build sees (below). */
   hash: string;
-  /** What the ignore file keeps, parents before children. */
+  /** What the ignore file keeps (and the directories its exceptions are in), parents before children. */
   entries: ContextEntry[];
 }
 
@@ -115,7 +121,7 @@ export function buildContext(
         if (!ignored) {
           add("dir", rel, mode.toString(8));
           entries.push({ ...entry, kind: "dir" });
-        }
+        } else if (rules.exceptions) entries.push({ ...entry, kind: "dir", parentOnly: true });
         if (!ignored || rules.exceptions) walk(rel);
       } else if (ignored) {
       } else if (stat.isSymbolicLink()) {

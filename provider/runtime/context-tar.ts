@@ -15,8 +15,16 @@ import { type BuildContext, type ContextEntry, fileSha256 } from "./build-contex
 export function contextTar(context: BuildContext): Buffer {
   const entries = [...context.entries];
   const listed = new Set(entries.map((entry) => entry.path));
+  const links = entries.filter((entry) => entry.kind === "link").map((entry) => `${entry.path}/`);
   for (const always of [context.dockerfileInContext, context.ignoreFile]) {
-    if (always && !listed.has(always)) entries.push(extraFile(context.dir, always));
+    if (!always || listed.has(always)) continue;
+    // Unpacked through a symlink of the context, it could land outside the build directory.
+    if (links.some((link) => always.startsWith(link))) {
+      throw new Error(
+        `dockerfile = ${JSON.stringify(always)}: lies below a symlink of the context; a build node cannot be sent it (name the file the link points to)`,
+      );
+    }
+    entries.push(extraFile(context.dir, always));
   }
   const blocks: Buffer[] = [];
   for (const entry of entries) blocks.push(...entryBlocks(context.dir, entry));

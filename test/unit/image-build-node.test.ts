@@ -142,6 +142,40 @@ describe("the context as a tar stream", () => {
     expect(readdirSync(out).sort()).toEqual([".containerignore", "Containerfile", "kept"]);
   });
 
+  it("a `!` exception below an ignored directory arrives with that directory's mode; the rest of it stays home", () => {
+    const dir = mkdtempSync(path.join(scratch, "exceptions-"));
+    writeFileSync(path.join(dir, "Containerfile"), "FROM scratch\n");
+    writeFileSync(path.join(dir, ".containerignore"), "logs\n!logs/keep.txt\n");
+    mkdirSync(path.join(dir, "logs"));
+    writeFileSync(path.join(dir, "logs", "keep.txt"), "kept\n");
+    writeFileSync(path.join(dir, "logs", "drop.txt"), "dropped\n");
+    chmodSync(path.join(dir, "logs"), 0o751);
+    const context = buildContext({ context: dir, buildArgs: {} });
+    const out = mkdtempSync(path.join(scratch, "out-"));
+    const untar = spawnSync("tar", ["-x", "-p", "-f", "-", "-C", out], {
+      input: contextTar(context),
+    });
+    expect(untar.status, String(untar.stderr)).toBe(0);
+    expect(readdirSync(path.join(out, "logs"))).toEqual(["keep.txt"]);
+    expect(statSync(path.join(out, "logs")).mode & 0o777).toBe(0o751);
+    expect(buildContext({ context: out, buildArgs: {} }).hash).toBe(context.hash);
+  });
+
+  it("a Containerfile below a symlink of the context is refused, naming it", () => {
+    const dir = mkdtempSync(path.join(scratch, "linked-"));
+    const elsewhere = mkdtempSync(path.join(scratch, "elsewhere-"));
+    writeFileSync(path.join(elsewhere, "Containerfile"), "FROM scratch\n");
+    symlinkSync(elsewhere, path.join(dir, "build"));
+    const context = buildContext({
+      context: dir,
+      dockerfile: "build/Containerfile",
+      buildArgs: {},
+    });
+    expect(() => contextTar(context)).toThrow(
+      'dockerfile = "build/Containerfile": lies below a symlink',
+    );
+  });
+
   it("a file changed after its hash was taken is refused, naming it", () => {
     const dir = mkdtempSync(path.join(scratch, "changed-"));
     writeFileSync(path.join(dir, "Containerfile"), "FROM scratch\n");
