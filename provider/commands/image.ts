@@ -45,13 +45,22 @@ function buildFlags(options: BuildOptions): string[] {
   return flags;
 }
 
+/**
+ * podman's `--file` is a string slice: pflag reads its value as a line of
+ * CSV, so a `"` in the path is a parse error and a `,` splits it in two.
+ * Quoted as a CSV field, any path is one file.
+ */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
 /** A build on this machine, of the context directory `dir` as it is. */
 export function podmanBuild(options: BuildOptions & { dir: string; dockerfile: string }): string[] {
   return [
     "podman",
     "build",
     "--file",
-    options.dockerfile,
+    csvField(options.dockerfile),
     ...buildFlags(options),
     "--",
     options.dir,
@@ -68,7 +77,8 @@ export const BUILDS_DIR_IN_HOME = ".pulumi-mcp/image-builds";
  * failed or not (a signal too). A directory a lost connection left behind
  * (the shell killed outright) is removed by a later build once a day old:
  * no build runs that long (commandTimeoutMs is at most an hour). Args:
- * DOCKERFILE (relative to the context), then podman build's options.
+ * podman build's options, `--file` relative to the context (the build's
+ * working directory).
  */
 const REMOTE_BUILD = `
 set -eu
@@ -84,13 +94,21 @@ trap 'exit 143' TERM
 trap 'exit 141' PIPE
 mkdir "$dir/context"
 tar -x -p --no-same-owner -f - -C "$dir/context"
-file=$1
-shift
-podman build --file "$dir/context/$file" "$@" -- "$dir/context"
+cd "$dir/context"
+podman build "$@" -- "$dir/context"
 `;
 
 export function podmanBuildOnNode(options: BuildOptions & { dockerfile: string }): string[] {
-  return ["sh", "-c", REMOTE_BUILD, "sh", options.dockerfile, ...buildFlags(options)];
+  return [
+    "sh",
+    "-c",
+    REMOTE_BUILD,
+    "sh",
+    "--file",
+    // "./": a Containerfile named "-" would be stdin.
+    csvField(`./${options.dockerfile}`),
+    ...buildFlags(options),
+  ];
 }
 
 /**
@@ -113,9 +131,22 @@ export function podmanPush(name: string, access: RegistryAccess): string[] {
  * `skopeo inspect` of a tag in the registry: its manifest digest and config
  * labels, without listing the repository's tags. skopeo 1.9 does not read
  * CONTAINERS_REGISTRIES_CONF as podman does: the step hands it the same
- * file, so both decide TLS (an `insecure = true` registry) alike.
+ * file, so both decide TLS (an `insecure = true` registry) alike. A rootless
+ * login over SSH often has no XDG_RUNTIME_DIR (no logind session): skopeo
+ * then looks for auth in /run/containers/<uid>, which root's 0700
+ * /run/containers makes a "permission denied" failure; podman falls back to
+ * /run/user/<uid>, else $TMPDIR/podman-run-<uid>, and so does this step (the
+ * auth file a `podman login` there wrote is then skopeo's too).
  */
-const SKOPEO = `exec skopeo \${CONTAINERS_REGISTRIES_CONF:+--registries-conf "$CONTAINERS_REGISTRIES_CONF"} "$@"`;
+const SKOPEO = `
+uid=$(id -u)
+if [ -z "\${XDG_RUNTIME_DIR:-}" ] && [ "$uid" != 0 ]; then
+  XDG_RUNTIME_DIR=/run/user/$uid
+  [ -d "$XDG_RUNTIME_DIR" ] && [ -w "$XDG_RUNTIME_DIR" ] || XDG_RUNTIME_DIR=\${TMPDIR:-/tmp}/podman-run-$uid
+  export XDG_RUNTIME_DIR
+fi
+exec skopeo \${CONTAINERS_REGISTRIES_CONF:+--registries-conf "$CONTAINERS_REGISTRIES_CONF"} "$@"
+`;
 
 export function skopeoInspect(name: string, access: RegistryAccess): string[] {
   return [

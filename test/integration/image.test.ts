@@ -255,7 +255,7 @@ describe("mcp.Image on a build node over SSH", () => {
 
   afterAll(async () => {
     rmSync(sshDir, { recursive: true, force: true });
-    podman("rmi", "--force", `${SSH_REPO}:v1`, `${AUTH_REPO}:v1`, `${SSH_REPO}:v-fail`);
+    podman("rmi", "--force", `${SSH_REPO}:v1`, `${SSH_REPO}:v-local`, `${AUTH_REPO}:v1`);
     podmanAs(rl, "rmi", "--force", `${RL_REPO}:v1`);
     await closeAllConnections();
   });
@@ -276,6 +276,23 @@ describe("mcp.Image on a build node over SSH", () => {
     podman("rmi", "--force", `${SSH_REPO}:v1`);
     const files = filesIn(podman, `${SSH_REPO}:v1@${published.digest}`);
     expect(files).toEqual(HOSTILE.map((name) => `/ctx/${name}`).sort());
+  });
+
+  it("this machine builds the same hostile context (its Containerfile named with quotes and a leading dash) alike", async () => {
+    const local = checkImage({
+      node: { host: "localhost", local: true },
+      context: sshDir,
+      dockerfile: DOCKERFILE,
+      repo: SSH_REPO,
+      version: "v-local",
+    });
+    if (!local.ok) throw new Error(JSON.stringify(local.failures));
+    expect(buildContext(local.spec).hash).toBe(buildContext(sshSpec(SSH_REPO)).hash);
+    const published = await publishImage(recorded(local.spec).transport, local.spec);
+    expect(published.built).toBe(true);
+    expect(filesIn(podman, `${SSH_REPO}:v-local@${published.digest}`)).toEqual(
+      HOSTILE.map((name) => `/ctx/${name}`).sort(),
+    );
   });
 
   it("a second run with no change asks the registry once over SSH and builds nothing", async () => {

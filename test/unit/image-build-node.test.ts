@@ -227,7 +227,7 @@ describe("the build script on the node", () => {
     expect(argv).toEqual([
       "build",
       "--file",
-      `${dir}/Containerfile`,
+      "./Containerfile",
       "--quiet",
       "--label",
       `io.pulumi-mcp.context-hash=${hash}`,

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { podmanBuild, podmanPush, skopeoInspect } from "../../provider/commands/image";
+import { csvField, podmanBuild, podmanPush, skopeoInspect } from "../../provider/commands/image";
 import imageProvider from "../../provider/resources/image-provider";
 import { checkImage } from "../../provider/spec/image";
 
@@ -70,6 +70,12 @@ describe("image commands", () => {
       "--",
       "/ctx",
     ]);
+  });
+
+  it("--file is one CSV field whatever the path holds (podman reads a string slice)", () => {
+    expect(csvField("/ctx/Containerfile")).toBe("/ctx/Containerfile");
+    expect(csvField(`/ctx/it's the "one", really`)).toBe(`"/ctx/it's the ""one"", really"`);
+    expect(csvField("/ctx/new\nline")).toBe('"/ctx/new\nline"');
   });
 
   it("push and inspect pass TLS only when asked and the auth file where given", () => {
