@@ -34,6 +34,7 @@ const IMAGE_TYPE = "pulumi-nodejs:dynamic/mcp:Image";
 
 let stack: CliStack;
 let appDir: string;
+let v1Digest = "";
 
 /** The tag's manifest digest as the registry answers it (HTTP, with the login), or undefined. */
 async function registryDigest(tag: string): Promise<string | undefined> {
@@ -78,14 +79,14 @@ beforeAll(() => {
 
 afterAll(() => {
   removeContainers([CONTAINER]);
+  // The build's tag, and the component's copy pulled by digest.
   podman("rmi", "--force", `${REPO}:v1`);
+  if (v1Digest) podman("rmi", "--force", `${REPO}@${v1Digest}`);
 });
 
 describe("examples/image built on the node over SSH, through the real pulumi CLI", {
   timeout: 300_000,
 }, () => {
-  let v1Digest = "";
-
   it("up sends the context to the node, which builds and pushes v1 with its login; nothing builds here", async () => {
     const run = await stack.run("up");
     expect(run.ok).toBe(true);

@@ -222,10 +222,7 @@ const buildsLeft = (home: string) => {
 };
 
 /** The files of an image as `find -print0` lists them in a container of it. */
-function filesIn(
-  runAs: (...args: string[]) => { exitCode: number; stdout: string; stderr: string },
-  ref: string,
-) {
+function filesIn(runAs: PodmanRun, ref: string) {
   const run = runAs(
     "run",
     "--rm",
@@ -239,6 +236,18 @@ function filesIn(
   );
   if (run.exitCode !== 0) throw new Error(`podman run ${ref}: ${run.stderr}`);
   return run.stdout.split("\0").filter(Boolean).sort();
+}
+
+type PodmanRun = (...args: string[]) => { exitCode: number; stdout: string; stderr: string };
+
+/** Removes every image of these repositories from a store (this run's names only). */
+function removeImagesOf(run: PodmanRun, repos: string[]): void {
+  const ids = run("images", "--format", "{{.Repository}} {{.ID}}")
+    .stdout.split("\n")
+    .map((line) => line.split(" "))
+    .filter(([repo]) => repos.includes(repo ?? ""))
+    .map(([, id]) => id ?? "");
+  for (const id of new Set(ids)) if (id) run("rmi", "--force", id);
 }
 
 describe("mcp.Image on a build node over SSH", () => {
@@ -255,8 +264,9 @@ describe("mcp.Image on a build node over SSH", () => {
 
   afterAll(async () => {
     rmSync(sshDir, { recursive: true, force: true });
-    podman("rmi", "--force", `${SSH_REPO}:v1`, `${SSH_REPO}:v-local`, `${AUTH_REPO}:v1`);
-    podmanAs(rl, "rmi", "--force", `${RL_REPO}:v1`);
+    // Tagged builds and the untagged copies pulled by digest alike.
+    removeImagesOf(podman, [SSH_REPO, AUTH_REPO]);
+    removeImagesOf((...args) => podmanAs(rl, ...args), [RL_REPO]);
     await closeAllConnections();
   });
 
