@@ -104,7 +104,7 @@ const imageProvider: pulumi.dynamic.ResourceProvider = {
     const spec = specOf(props, "state");
     const transport = transportFor(spec.node, spec.credentials);
     const tag = await about(spec, "reading", async () =>
-      registryTag(transport, imageName(spec), await registryAccess(transport, spec)),
+      registryTag(transport, spec, await registryAccess(transport, spec)),
     );
     if (!tag) return { id: "" };
     return { id, props: stateOf(spec, tag.digest, tag.contextHash) };

@@ -5,7 +5,11 @@ import imageProvider = require("./image-provider");
 import { type NodeArgs, nodeInputs } from "./node-args";
 
 export interface ImageArgs {
-  /** Where podman builds and pushes: `{ host: "localhost", local: true }` (this machine) for now. */
+  /**
+   * Where podman builds, pushes and asks the registry: `{ host: "localhost", local: true }`
+   * (this machine) or a node over SSH (the context is sent to it). Its `registries` may list
+   * the repo's registry: the login for the push, the registry query and a FROM image it serves.
+   */
   node: NodeArgs;
   /** The build context directory, relative to the project directory or absolute. */
   context: pulumi.Input<string>;

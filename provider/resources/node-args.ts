@@ -29,9 +29,11 @@ export interface NodeArgs {
   /** Connect without verifying the host key. Logs a warning on every connection. */
   insecureIgnoreHostKey?: pulumi.Input<boolean>;
   /**
-   * Registries to log in to (`podman login`, into the login's
-   * ~/.pulumi-mcp/registry-auth.json) before pulling an image they serve;
-   * one entry per server. Stored as a secret with the other credentials.
+   * Registries to log in to (`podman login`, into an auth file under the
+   * login's ~/.pulumi-mcp/registry-auth/) before pulling an image they
+   * serve, or, on an Image's build node, before its push and registry query
+   * (the repo's registry only); one entry per server. Stored as a secret
+   * with the other credentials.
    */
   registries?: pulumi.Input<pulumi.Input<RegistryArgs>[]>;
   /** Reach this node through another one, like OpenSSH's ProxyJump. */

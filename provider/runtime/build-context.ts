@@ -4,12 +4,38 @@ import * as path from "node:path";
 import ignore from "@balena/dockerignore";
 import type { ImageSpec } from "../spec/image";
 
+/** One thing of the context the build sees, as hashed (and as sent to a remote build node). */
+export interface ContextEntry {
+  /** Relative to the context, `/`-separated. */
+  path: string;
+  kind: "dir" | "file" | "link" | "other";
+  /** Permission bits. */
+  mode: number;
+  mtimeMs: number;
+  /** Files: hex sha256 of the content. */
+  sha256?: string;
+  /** Symlinks: the link's target. */
+  target?: string;
+  /**
+   * An ignored directory walked for the ignore file's `!` exceptions: not
+   * hashed, sent to a build node only so that what the exceptions keep
+   * below it gets its mode (the node's podman ignores it as podman here does).
+   */
+  parentOnly?: true;
+}
+
 /** What podman build is given: the context directory and the Containerfile in it, both absolute. */
 export interface BuildContext {
   dir: string;
   dockerfile: string;
+  /** The Containerfile relative to `dir`. */
+  dockerfileInContext: string;
+  /** The ignore file podman reads (relative), if the context has one. */
+  ignoreFile?: string;
   /** sha256:… over what the build sees (below). */
   hash: string;
+  /** What the ignore file keeps (and the directories its exceptions are in), parents before children. */
+  entries: ContextEntry[];
 }
 
 /** buildah reads .containerignore when there is one, else .dockerignore. */
@@ -22,6 +48,7 @@ export function contextDir(context: string): string {
 }
 
 interface IgnoreRules {
+  file?: string;
   ignores(relative: string): boolean;
   /** A `!` rule can take back files below an ignored directory: then it must be walked. */
   exceptions: boolean;
@@ -34,11 +61,17 @@ function ignoreRules(dir: string): IgnoreRules {
     const lines = readFileSync(file, "utf8").split(/\r?\n/);
     const rules = ignore().add(lines);
     return {
+      file: name,
       ignores: (relative) => rules.ignores(relative),
       exceptions: lines.some((line) => line.trim().startsWith("!")),
     };
   }
   return { ignores: () => false, exceptions: false };
+}
+
+/** hex sha256 of a file's content. */
+export function fileSha256(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
 }
 
 /**
@@ -69,32 +102,49 @@ export function buildContext(
   const hash = createHash("sha256");
   const add = (...fields: string[]) => hash.update(`${fields.join("\0")}\n`);
   add("pulumi-mcp context v1");
-  add("dockerfile", relative, createHash("sha256").update(readFileSync(dockerfile)).digest("hex"));
+  add("dockerfile", relative, fileSha256(dockerfile));
   for (const [key, value] of Object.entries(spec.buildArgs).sort(([a], [b]) => (a < b ? -1 : 1)))
     add("arg", key, value);
+  const entries: ContextEntry[] = [];
   const walk = (sub: string): void => {
-    const entries = readdirSync(path.join(dir, sub), { withFileTypes: true })
+    const names = readdirSync(path.join(dir, sub), { withFileTypes: true })
       .map((entry) => entry.name)
       .sort();
-    for (const name of entries) {
+    for (const name of names) {
       const rel = sub ? `${sub}/${name}` : name;
       const full = path.join(dir, rel);
       const stat = lstatSync(full);
       const ignored = rules.ignores(rel);
-      const mode = (stat.mode & 0o7777).toString(8);
+      const mode = stat.mode & 0o7777;
+      const entry = { path: rel, mode, mtimeMs: stat.mtimeMs };
       if (stat.isDirectory()) {
-        if (!ignored) add("dir", rel, mode);
+        if (!ignored) {
+          add("dir", rel, mode.toString(8));
+          entries.push({ ...entry, kind: "dir" });
+        } else if (rules.exceptions) entries.push({ ...entry, kind: "dir", parentOnly: true });
         if (!ignored || rules.exceptions) walk(rel);
       } else if (ignored) {
       } else if (stat.isSymbolicLink()) {
-        add("link", rel, readlinkSync(full));
+        const target = readlinkSync(full);
+        add("link", rel, target);
+        entries.push({ ...entry, kind: "link", target });
       } else if (stat.isFile()) {
-        add("file", rel, mode, createHash("sha256").update(readFileSync(full)).digest("hex"));
+        const sha256 = fileSha256(full);
+        add("file", rel, mode.toString(8), sha256);
+        entries.push({ ...entry, kind: "file", sha256 });
       } else {
-        add("other", rel, mode);
+        add("other", rel, mode.toString(8));
+        entries.push({ ...entry, kind: "other" });
       }
     }
   };
   walk("");
-  return { dir, dockerfile, hash: `sha256:${hash.digest("hex")}` };
+  return {
+    dir,
+    dockerfile,
+    dockerfileInContext: relative,
+    ignoreFile: rules.file,
+    hash: `sha256:${hash.digest("hex")}`,
+    entries,
+  };
 }

@@ -30,10 +30,15 @@ function fingerprint(credential: RegistryCredential): string {
 
 /**
  * Logs in to the registry (once per node, login and run) and returns the
- * auth file's path. A wrong password or a registry that does not answer
- * fails here, naming the registry, before anything is touched.
+ * auth file's path: for pulls here, and for mcp.Image's build, push and
+ * registry query (runtime/image-publish). A wrong password or a registry
+ * that does not answer fails here, naming the registry, before anything is
+ * touched.
  */
-function login(transport: Transport, credential: RegistryCredential): Promise<string> {
+export function registryLogin(
+  transport: Transport,
+  credential: RegistryCredential,
+): Promise<string> {
   return onceFresh(transport, `login\u0000${fingerprint(credential)}`, async () => {
     const { argv, stdin } = podmanLogin(
       credential.server,
@@ -67,16 +72,24 @@ export async function pullImage(
   registries?: readonly RegistryCredential[],
 ): Promise<number> {
   const credential = credentialFor(image, registries);
-  const authFile = credential ? await login(transport, credential) : undefined;
+  const authFile = credential ? await registryLogin(transport, credential) : undefined;
   const result = await runPodman(transport, podmanPullWithSize(image, authFile));
   // stdout: the image id, then its size in bytes.
   if (result.exitCode === 0) return Number(result.stdout.trim().split("\n").at(-1));
   const failure = new CommandFailed(`podman pull ${image}`, result);
-  if (UNAUTHORIZED.test(result.stderr)) {
-    const server = registryOf(image);
-    failure.message += credential
-      ? `\n(registry ${server} refused ${credential.username}: check that login's access to this repository)`
-      : `\n(registry ${server} wants credentials: add it to the node's registries)`;
-  }
+  failure.message += refusalHint(result.stderr, image, credential);
   throw failure;
+}
+
+/** Which registry wanted credentials (or refused the login given), when that is why a command failed; "" otherwise. */
+export function refusalHint(
+  stderr: string,
+  image: string,
+  credential?: RegistryCredential,
+): string {
+  if (!UNAUTHORIZED.test(stderr)) return "";
+  const server = registryOf(image);
+  return credential
+    ? `\n(registry ${server} refused ${credential.username}: check that login's access to this repository)`
+    : `\n(registry ${server} wants credentials: add it to the node's registries)`;
 }

@@ -19,8 +19,9 @@ const SHA256 = /^sha256:[a-f0-9]{64}$/;
 
 /** An `mcp.Image`'s inputs after check: defaults filled in. */
 export interface ImageSpec {
-  /** Where podman builds and pushes (for now `local: true`: this machine). */
+  /** Where podman builds, pushes and asks the registry: this machine (`local: true`) or a node over SSH. */
   node: NodeTarget;
+  /** The build node's SSH credentials and `registries` (the repo's registry only). */
   credentials?: NodeCredentials;
   /** The build context directory, as the program gives it (relative to the project directory, or absolute). */
   context: string;
@@ -76,10 +77,17 @@ export function checkImage(input: unknown): ImageCheck {
     failures.push(
       fail("repo", data.repo, "must name its registry (host[:port]/path): pushes never guess one"),
     );
-  if (!data.node.local) {
-    failures.push(
-      fail("node", data.node.host, "builds run on this machine only for now: set node.local: true"),
-    );
+  const registry = typeof repo === "string" ? undefined : repo.registry;
+  for (const [index, login] of (data.credentials?.registries ?? []).entries()) {
+    if (registry && login.server !== registry) {
+      failures.push(
+        fail(
+          `node.registries[${index}].server`,
+          login.server,
+          `an Image logs in to its repo's registry only (${registry}: for the push, the registry query and a FROM image it serves); other FROM images use the build node's own podman auth`,
+        ),
+      );
+    }
   }
   for (const [key, value] of Object.entries(data.buildArgs)) {
     if (!BUILD_ARG.test(key))

@@ -61,7 +61,7 @@ export function execOnChannel(
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
     counters.channels += 1;
-    counters.bytesOut += command.length + (options.stdin?.length ?? 0);
+    counters.bytesOut += command.length + Buffer.byteLength(options.stdin ?? "");
     client.exec(command, (error, stream) => {
       if (error) return finish(new ChannelRefused(label, error.message));
       channel = stream;

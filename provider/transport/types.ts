@@ -6,8 +6,8 @@ export interface CommandResult {
 }
 
 export interface RunOptions {
-  /** Bytes written to the command's standard input, then closed. */
-  readonly stdin?: string;
+  /** Written to the command's standard input (text as UTF-8), then closed. */
+  readonly stdin?: string | Uint8Array;
   /** Overrides the node's command timeout for this command. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;

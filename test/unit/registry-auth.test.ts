@@ -10,6 +10,7 @@ import { credentialFor, pullImage } from "../../provider/runtime/registry-pull";
 import { checkComponent } from "../../provider/spec/check-component";
 import { checkService } from "../../provider/spec/service";
 import { UNKNOWN } from "../../provider/spec/unknown";
+import type { RunOptions } from "../../provider/transport";
 import { FakeTransport, ok, uniqueLabel } from "./fakes/fake-transport";
 import { validInputs, validServiceInputs } from "./fixtures";
 
@@ -164,7 +165,7 @@ describe("registry logins: the pull", () => {
   });
 
   it("logs in (password on stdin), then pulls with the auth file it printed", async () => {
-    const stdins: (string | undefined)[] = [];
+    const stdins: RunOptions["stdin"][] = [];
     const node = new FakeTransport(uniqueLabel(), (argv, options) => {
       stdins.push(options?.stdin);
       return argv.join(" ").includes("--password-stdin")

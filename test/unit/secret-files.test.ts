@@ -28,7 +28,7 @@ import {
 import { checkComponent } from "../../provider/spec/check-component";
 import type { ComponentSpec } from "../../provider/spec/component";
 import { checkService, componentOf } from "../../provider/spec/service";
-import type { CommandResult, Transport } from "../../provider/transport";
+import type { CommandResult, RunOptions, Transport } from "../../provider/transport";
 import { validInputs } from "./fixtures";
 
 const SECRET = "s3cr3t-file-content-9d2e";
@@ -379,7 +379,7 @@ describe("secretFiles in a service", () => {
 
 /** A transport that records every command and answers from a script. */
 function fakeTransport(answer: (argv: readonly string[]) => CommandResult = () => OK) {
-  const calls: { argv: readonly string[]; stdin?: string }[] = [];
+  const calls: { argv: readonly string[]; stdin?: RunOptions["stdin"] }[] = [];
   const transport: Transport = {
     label: "fake",
     async run(argv, options) {
