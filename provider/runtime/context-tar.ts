@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { Header, Pax } from "tar";
 import { type BuildContext, type ContextEntry, fileSha256 } from "./build-context";
 
 /**
@@ -33,9 +34,7 @@ export function contextTar(context: BuildContext): Buffer {
 }
 
 const BLOCK = 512;
-const TYPE = { file: "0", link: "2", dir: "5" } as const;
-/** What a ustar header field holds as is; anything else goes in a pax record. */
-const PLAIN = /^[\x21-\x7e]*$/;
+const TYPE = { file: "File", link: "SymbolicLink", dir: "Directory" } as const;
 
 function extraFile(dir: string, relative: string): ContextEntry {
   const full = path.join(dir, relative);
@@ -64,74 +63,20 @@ function entryBlocks(dir: string, entry: ContextEntry): Buffer[] {
       );
     }
   }
-  const name = entry.kind === "dir" ? `${entry.path}/` : entry.path;
-  const linkname = entry.target ?? "";
-  const pax: Record<string, string> = {};
-  if (!PLAIN.test(name) || Buffer.byteLength(name) > 100) pax.path = name;
-  if (!PLAIN.test(linkname) || Buffer.byteLength(linkname) > 100) pax.linkpath = linkname;
-  const mtime = Math.floor(entry.mtimeMs / 1000);
-  const blocks: Buffer[] = [];
-  if (Object.keys(pax).length > 0) {
-    const records = Buffer.from(Object.entries(pax).map(paxRecord).join(""), "utf8");
-    blocks.push(header({ name: "PaxHeader", mode: 0o644, size: records.length, mtime, type: "x" }));
-    blocks.push(padded(records));
-  }
-  blocks.push(
-    header({
-      name: pax.path ? "pax-named" : name,
-      linkname: pax.linkpath ? "pax-linked" : linkname,
-      mode: entry.mode,
-      size: data.length,
-      mtime,
-      type: TYPE[entry.kind],
-    }),
-  );
-  if (data.length > 0) blocks.push(padded(data));
-  return blocks;
-}
-
-/** `<length> key=value\n`, the length counting itself. */
-function paxRecord([key, value]: [string, string]): string {
-  const body = ` ${key}=${value}\n`;
-  const bytes = Buffer.byteLength(body);
-  const digits = String(bytes).length;
-  let length = bytes + digits;
-  if (String(length).length > digits) length += 1;
-  return `${length}${body}`;
-}
-
-function padded(data: Buffer): Buffer {
-  const rest = data.length % BLOCK;
-  return rest === 0 ? data : Buffer.concat([data, Buffer.alloc(BLOCK - rest)]);
-}
-
-function octal(value: number, width: number): string {
-  const digits = value.toString(8);
-  if (digits.length > width - 1) throw new Error(`${value} does not fit a tar header field`);
-  return `${digits.padStart(width - 1, "0")}\0`;
-}
-
-function header(fields: {
-  name: string;
-  linkname?: string;
-  mode: number;
-  size: number;
-  mtime: number;
-  type: string;
-}): Buffer {
+  // npm's own tar writes the headers: a name or link target a ustar header cannot
+  // hold exactly (long, or bytes beyond ASCII) goes first in a pax record.
+  const fields = {
+    path: entry.kind === "dir" ? `${entry.path}/` : entry.path,
+    linkpath: entry.target,
+    mode: entry.mode,
+    uid: 0,
+    gid: 0,
+    size: data.length,
+    mtime: new Date(Math.floor(entry.mtimeMs / 1000) * 1000),
+    type: TYPE[entry.kind],
+  };
   const block = Buffer.alloc(BLOCK);
-  block.write(fields.name, 0, 100, "utf8");
-  block.write(octal(fields.mode, 8), 100, "ascii");
-  block.write(octal(0, 8), 108, "ascii");
-  block.write(octal(0, 8), 116, "ascii");
-  block.write(octal(fields.size, 12), 124, "ascii");
-  block.write(octal(fields.mtime, 12), 136, "ascii");
-  block.fill(" ", 148, 156);
-  block.write(fields.type, 156, "ascii");
-  block.write(fields.linkname ?? "", 157, 100, "utf8");
-  block.write("ustar\u000000", 257, "ascii");
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
-  return block;
+  const blocks = new Header(fields).encode(block) ? [new Pax(fields).encode(), block] : [block];
+  if (data.length > 0) blocks.push(data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
+  return blocks;
 }
