@@ -18,6 +18,8 @@ export interface LiveWorkload {
    * node does not know it (an image built there and never pushed or pulled).
    */
   imageDigest: string;
+  /** pinDigest: the reference it runs, `repo:tag@sha256:…` (the tag resolved at deploy). */
+  pinnedImage?: string;
   /** podman's status word: running, exited, created, paused, stopped, … */
   state: string;
   running: boolean;
