@@ -28,10 +28,10 @@ while [ $# -ge 2 ]; do
   i=$((i+1))
   (
     if [ $have = 1 ]; then
-      if out=$(skopeo \${CONTAINERS_REGISTRIES_CONF:+--registries-conf "$CONTAINERS_REGISTRIES_CONF"} inspect --no-tags --format '{{.Digest}}' \${auth:+--authfile "$auth"} "docker://$ref" 2>&1); then
+      if out=$(skopeo \${CONTAINERS_REGISTRIES_CONF:+--registries-conf "$CONTAINERS_REGISTRIES_CONF"} inspect --no-tags --format '{{.Digest}}' \${auth:+--authfile "$auth"} "docker://$ref" 2>"$dir/e$i"); then
         printf 'digest %s %s\\n' "$i" "$out"
       else
-        printf 'error %s %s\\n' "$i" "$(printf '%s' "$out" | tr '\\n\\t' '  ')"
+        printf 'error %s %s\\n' "$i" "$(tr '\\n\\t' '  ' <"$dir/e$i")"
       fi
     fi
     if [ -n "$id" ]; then
