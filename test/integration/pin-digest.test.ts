@@ -1,0 +1,211 @@
+// pinDigest and the registry check at refresh, over the real sshd with the real podman, skopeo and
+// registries (127.0.0.1:5055, and the one that wants a login, 5056): a pinned component runs the
+// digest its tag held at deploy; the tag re-pushed by hand with other content shows on refresh
+// naming both digests; the pinned one keeps its digest through a `podman restart` and a recreate
+// for another field; the unpinned one is updated to the tag's new content; a registry that cannot
+// be asked is "unknown" and fails no refresh.
+
+import { readFileSync } from "node:fs";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { closeAllConnections } from "../../provider/transport";
+import { loadPrivateRegistry } from "./private-registry";
+import { create, provider, update } from "./provider-calls";
+import { httpGet, loadTestNodes, podman, removeContainers, sshNodeInputs } from "./test-nodes";
+
+type Bag = Record<string, unknown>;
+
+const nodes = loadTestNodes();
+const REPO = `${nodes.registry}/wt17a-pin/web-${process.pid}-${Date.now().toString(36)}`;
+const TAG = `${REPO}:v1`;
+const PORTS = { pinned: 18861, loose: 18862, auth: 18863 };
+const SERVICE = "wt17apin";
+const NAMES = ["pinned", "loose", "auth"].map((name) => `${SERVICE}-${name}`);
+
+function inputs(name: keyof typeof PORTS, image: string, extra: Bag = {}): Bag {
+  return {
+    ...sshNodeInputs(nodes),
+    service: SERVICE,
+    name,
+    image,
+    ports: [`127.0.0.1:${PORTS[name]}:8080`],
+    stopTimeout: 1,
+    minUptime: 0,
+    startTimeout: 20,
+    ...extra,
+  };
+}
+
+/** Puts `source`'s content under TAG in the registry by hand; returns the pushed digest. */
+function pushAsTag(source: string): string {
+  expect(podman("tag", source, TAG).exitCode).toBe(0);
+  const digestFile = `/tmp/wt17a-pin-${process.pid}.digest`;
+  const pushed = podman("push", "--quiet", "--digestfile", digestFile, TAG);
+  expect(pushed.exitCode, pushed.stderr).toBe(0);
+  return readFileSync(digestFile, "utf8").trim();
+}
+
+const served = async (name: keyof typeof PORTS) =>
+  (await httpGet(`http://127.0.0.1:${PORTS[name]}/version`)).trim();
+
+function imageIdOf(container: string): string {
+  return podman("container", "inspect", "--format", "{{.Image}}", container).stdout.trim();
+}
+
+/** What the provider said on stderr (its notice lines) while a test ran. */
+let said: string[] = [];
+beforeEach(() => {
+  said = [];
+  const write = process.stderr.write.bind(process.stderr);
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array, ...rest) => {
+    said.push(String(chunk));
+    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+beforeAll(() => {
+  removeContainers(...NAMES);
+  for (const image of [nodes.images.v1, nodes.images.v2])
+    expect(podman("pull", "--quiet", image).exitCode).toBe(0);
+});
+
+afterAll(async () => {
+  removeContainers(...NAMES);
+  podman("rmi", "--force", TAG);
+  await closeAllConnections();
+});
+
+describe("pinDigest and a tag moved in the registry, over SSH", { timeout: 120_000 }, () => {
+  let first = "";
+  let moved = "";
+  let pinned: Bag = {};
+  let loose: Bag = {};
+
+  it("a pinned component runs repo:tag@digest, the digest the registry held under the tag", async () => {
+    first = pushAsTag(nodes.images.v1);
+    ({ outs: pinned } = await create(inputs("pinned", TAG, { pinDigest: true })));
+    ({ outs: loose } = await create(inputs("loose", TAG)));
+    expect(pinned.pinnedImage).toBe(`${TAG}@${first}`);
+    expect(pinned.registryDigest).toBe(first);
+    expect(pinned.image).toBe(TAG);
+    expect(pinned.version).toBe("v1");
+    expect(loose.pinnedImage).toBeUndefined();
+    // podman was asked for exactly that digest.
+    const recorded = podman(
+      "container",
+      "inspect",
+      "--format",
+      "{{.ImageName}}",
+      `${SERVICE}-pinned`,
+    );
+    expect(recorded.stdout.trim()).toBe(`${REPO}@${first}`);
+    expect(await served("pinned")).toBe("v1.0.0");
+    // A refresh right after: no drift, no preview change, the registry's digest recorded.
+    const read = await provider.read(`x/${SERVICE}-pinned`, pinned);
+    expect(read.props?.image).toBe(TAG);
+    expect(read.props?.registryDigest).toBe(first);
+    expect((await provider.diff("x", read.props ?? {}, pinned)).changes).toBe(false);
+    const looseRead = await provider.read(`x/${SERVICE}-loose`, loose);
+    expect(looseRead.props?.image).toBe(TAG);
+    expect(looseRead.props?.registryDigest).toBe(first);
+    expect(said.join("")).not.toMatch(/moved in the registry|unknown/);
+  });
+
+  it("the tag re-pushed by hand with other content: refresh names both digests", async () => {
+    moved = pushAsTag(nodes.images.v2);
+    expect(moved).not.toBe(first);
+    const read = await provider.read(`x/${SERVICE}-pinned`, pinned);
+    // Pinned: no drift of the spec, the registry's new digest recorded, a line says so.
+    expect(read.props?.image).toBe(TAG);
+    expect(read.props?.pinnedImage).toBe(`${TAG}@${first}`);
+    expect(read.props?.registryDigest).toBe(moved);
+    expect((await provider.diff("x", read.props ?? {}, pinned)).changes).toBe(false);
+    const looseRead = await provider.read(`x/${SERVICE}-loose`, loose);
+    // Not pinned: the tag at the digest that runs, so the next preview is an update.
+    expect(looseRead.props?.image).toBe(`${TAG}@${first}`);
+    expect(looseRead.props?.registryDigest).toBe(moved);
+    const text = said.join("");
+    expect(text).toContain(
+      `pulumi-mcp: ${SERVICE}-pinned: the tag ${TAG} moved in the registry: it runs ${first}, the registry now holds ${moved} under the tag; pinDigest: it keeps running the pinned digest`,
+    );
+    expect(text).toContain(
+      `pulumi-mcp: ${SERVICE}-loose: the tag ${TAG} moved in the registry: it runs ${first}, the registry now holds ${moved} under the tag; the next up pulls the tag and recreates it`,
+    );
+    pinned = read.props ?? {};
+    loose = looseRead.props ?? {};
+  });
+
+  it("the pinned workload still runs the old digest, also after a podman restart", async () => {
+    const before = imageIdOf(`${SERVICE}-pinned`);
+    const restart = podman("restart", "--time", "1", `${SERVICE}-pinned`);
+    expect(restart.exitCode, restart.stderr).toBe(0);
+    expect(imageIdOf(`${SERVICE}-pinned`)).toBe(before);
+    expect(await served("pinned")).toBe("v1.0.0");
+  });
+
+  it("a recreate of the pinned one for another field runs the pinned digest, not the moved tag", async () => {
+    const news = inputs("pinned", TAG, { pinDigest: true, env: { MARK: "recreated" } });
+    const diff = await provider.diff("x", pinned, (await provider.check({}, news)).inputs as Bag);
+    expect(diff.changes).toBe(true);
+    pinned = await update("x", pinned, news);
+    expect(pinned.pinnedImage).toBe(`${TAG}@${first}`);
+    expect(await served("pinned")).toBe("v1.0.0");
+    const env = podman("container", "inspect", "--format", "{{.Config.Env}}", `${SERVICE}-pinned`);
+    expect(env.stdout).toContain("MARK=recreated");
+  });
+
+  it("up of the unpinned one pulls the tag's new content; then no drift", async () => {
+    const news = (await provider.check({}, inputs("loose", TAG))).inputs as Bag;
+    const diff = await provider.diff("x", loose, news);
+    expect(diff.changes).toBe(true);
+    expect(said.join("")).toContain(`${SERVICE}-loose: the tag ${TAG} moved in the registry`);
+    loose = await update("x", loose, inputs("loose", TAG));
+    expect(await served("loose")).toBe("v2.0.0");
+    const read = await provider.read(`x/${SERVICE}-loose`, loose);
+    expect(read.props?.image).toBe(TAG);
+    expect(read.props?.registryDigest).toBe(moved);
+    expect((await provider.diff("x", read.props ?? {}, news)).changes).toBe(false);
+  });
+
+  it("pinDigest turned off: recreated from the tag (its new content)", async () => {
+    pinned = await update("x", pinned, inputs("pinned", TAG, { env: { MARK: "recreated" } }));
+    expect(pinned.pinnedImage).toBeUndefined();
+    expect(await served("pinned")).toBe("v2.0.0");
+  });
+});
+
+describe("pinDigest against the registry that wants a login", { timeout: 120_000 }, () => {
+  const registry = loadPrivateRegistry();
+  const withLogin = (password: string): Bag => {
+    const base = inputs("auth", registry.images.v1, { pinDigest: true });
+    const node = sshNodeInputs(nodes);
+    return {
+      ...base,
+      credentials: {
+        ...node.credentials,
+        registries: [{ server: registry.server, username: registry.username, password }],
+      },
+    };
+  };
+
+  it("resolves the tag with the node's login; a refused login at refresh is unknown, said, and fails nothing", async () => {
+    const { outs } = await create(withLogin(registry.password));
+    expect(outs.pinnedImage).toMatch(
+      new RegExp(`^${registry.images.v1.replace(/[.:/]/g, "\\$&")}@sha256:[a-f0-9]{64}$`),
+    );
+    expect(outs.registryDigest).toBe(String(outs.pinnedImage).split("@")[1]);
+    expect(await served("auth")).toBe("v1.0.0");
+    const read = await provider.read(`x/${SERVICE}-auth`, {
+      ...outs,
+      ...withLogin("wrong-password-wt17a"),
+    });
+    expect(read.props?.registryDigest).toBe("unknown");
+    expect(read.props?.image).toBe(registry.images.v1);
+    expect(said.join("")).toMatch(
+      new RegExp(
+        `${SERVICE}-auth: whether the tag .* moved in the registry is unknown \\(not counted as drift\\): .*logging in to registry ${registry.server.replace(/[.:]/g, "\\$&")}`,
+      ),
+    );
+    expect(said.join("")).not.toContain("wrong-password-wt17a");
+  });
+});
