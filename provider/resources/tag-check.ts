@@ -1,5 +1,6 @@
 import type { TagAnswer } from "../commands/registry-digest";
 import { describeTagDrift, driftInState, type TagDrift, tagDrift } from "../diff/tag-drift";
+import { credentialFor } from "../runtime/registry-pull";
 import { tagInRegistry } from "../runtime/tag-digest";
 import type { LiveWorkload } from "../runtime/types";
 import { type ComponentSpec, workloadName } from "../spec/component";
@@ -17,7 +18,14 @@ export async function checkTag(
   transport: Parameters<typeof tagInRegistry>[0],
 ): Promise<{ registry?: TagAnswer; drift?: TagDrift }> {
   if (live.image !== spec.image) return {};
-  const registry = await tagInRegistry(transport, spec.image, spec.credentials?.registries, live);
+  // The refresh snapshot asked already (with the auth file on the node); asked again with the
+  // node's login when that answer is missing or unknown and the node has a login for the registry.
+  const asked = live.registry;
+  const login = credentialFor(spec.image, spec.credentials?.registries);
+  const registry =
+    asked && (!asked.unknown || !login)
+      ? asked
+      : await tagInRegistry(transport, spec.image, spec.credentials?.registries, live);
   if (!registry) return {};
   const name = workloadName(spec);
   if (registry.unknown) {

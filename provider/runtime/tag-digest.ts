@@ -27,7 +27,7 @@ export function pinnedImageOf(
     const what = `pinDigest: resolving ${image} to its digest on ${transport.label}`;
     const result = ensureSuccess(
       what,
-      await transport.run(registryDigests([{ reference: image }], authFile)),
+      await transport.run(registryDigests([{ reference: image, authFile }])),
     );
     const [answer] = parseRegistryDigests(result.stdout, 1);
     if (!answer?.digest) throw new Error(`${what}: ${answer?.unknown ?? "no answer"}`);
@@ -55,9 +55,9 @@ async function askRegistry(
 ): Promise<Map<string, TagAnswer>> {
   const queries = names.map((name) => {
     const [reference = "", imageId = ""] = JSON.parse(name) as string[];
-    return { reference, imageId };
+    return { reference, imageId, authFile };
   });
-  const result = await transport.run(registryDigests(queries, authFile || undefined));
+  const result = await transport.run(registryDigests(queries));
   const answers =
     result.exitCode === 0
       ? parseRegistryDigests(result.stdout, queries.length)

@@ -1,9 +1,19 @@
 // pinDigest and the registry check at refresh: the pure parts (spec, diff, the node's answers,
 // podman's inspection of a pinned container). Over real SSH, podman and registry: test/integration/pin-digest.test.ts.
 
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { LABELS, podmanRunArgv } from "../../provider/commands/podman";
-import { parseRegistryDigests, registryDigests } from "../../provider/commands/registry-digest";
+import {
+  parseRegistryDigests,
+  registryDigests,
+  snapshotWithTags,
+  TAGS_MARK,
+} from "../../provider/commands/registry-digest";
+import { AUTH_DIR_IN_HOME } from "../../provider/commands/registry-login";
 import { diffComponent, planChange } from "../../provider/diff/component-diff";
 import { specHash } from "../../provider/diff/spec-hash";
 import { describeTagDrift, driftInState, keepPin, tagDrift } from "../../provider/diff/tag-drift";
@@ -111,18 +121,68 @@ describe("podman's inspection of a pinned container", () => {
 });
 
 describe("the registry's answers from the node", () => {
-  it("asks every tag in one command, the password nowhere (an auth file path at most)", () => {
-    const argv = registryDigests(
-      [{ reference: IMAGE, imageId: "abc" }, { reference: "reg.example.net:5000/web:v2" }],
-      "/root/.pulumi-mcp/registry-auth/x.json",
-    );
+  it("asks every tag in one command, each with its login's auth file, the password nowhere", () => {
+    const argv = registryDigests([
+      { reference: IMAGE, imageId: "abc", authFile: "/root/.pulumi-mcp/registry-auth/x.json" },
+      { reference: "reg.example.net:5000/web:v2" },
+    ]);
     expect(argv.slice(0, 2)).toEqual(["sh", "-c"]);
     expect(argv.slice(4)).toEqual([
       "/root/.pulumi-mcp/registry-auth/x.json",
       IMAGE,
       "abc",
+      "",
       "reg.example.net:5000/web:v2",
       "",
+    ]);
+  });
+
+  it("a refresh's one command: every managed container inspected, then each distinct tag asked with the auth file a deploy left", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wt17a-snap-"));
+    const home = path.join(dir, "home");
+    mkdirSync(path.join(home, AUTH_DIR_IN_HOME), { recursive: true });
+    const auth = path.join(home, AUTH_DIR_IN_HOME, "reg.example.net_5000-abc.json");
+    writeFileSync(auth, "{}");
+    const stub = (name: string, text: string) =>
+      writeFileSync(path.join(dir, name), `#!/bin/sh\n${text}\n`, { mode: 0o755 });
+    stub(
+      "podman",
+      [
+        'case "$1 $2" in',
+        '  "ps --all") case "$*" in *--quiet*) echo id1; echo id2;; *) printf "%s\\n" "' +
+          IMAGE +
+          '|img1" "' +
+          IMAGE +
+          '|img1" "reg.example.net:5000/mcq@' +
+          A +
+          '|img2";; esac;;',
+        '  "container inspect") echo "[{\\"Name\\":\\"mcq-api\\"}]";;',
+        `  "image inspect") echo '["reg.example.net:5000/mcq@${A}"]';;`,
+        "esac",
+      ].join("\n"),
+    );
+    stub("skopeo", `echo "$*" >>"${dir}/skopeo.log"; echo ${B}`);
+    const argv = snapshotWithTags();
+    const result = spawnSync(argv[0] as string, argv.slice(1), {
+      encoding: "utf8",
+      env: { PATH: `${dir}:/usr/bin:/bin`, HOME: home },
+    });
+    const skopeoLog = readFileSync(path.join(dir, "skopeo.log"), "utf8");
+    rmSync(dir, { recursive: true, force: true });
+    expect(result.status).toBe(0);
+    const [inspected, tags] = result.stdout.split(`\n${TAGS_MARK}\n`);
+    expect(inspected).toBe('[{"Name":"mcq-api"}]');
+    // One tag (the digest reference has nothing to ask), asked once, with the auth file.
+    expect(parseRegistryDigests(tags ?? "")).toEqual([
+      {
+        reference: IMAGE,
+        imageId: "img1",
+        digest: B,
+        repoDigests: [`reg.example.net:5000/mcq@${A}`],
+      },
+    ]);
+    expect(skopeoLog.trim().split("\n")).toEqual([
+      `inspect --no-tags --format {{.Digest}} --authfile ${auth} docker://${IMAGE}`,
     ]);
   });
 
