@@ -230,3 +230,63 @@ describe("pinDigest against the registry that wants a login", { timeout: 120_000
     expect(text).not.toContain(PASSWORD);
   });
 });
+
+describe("pinDigest of a unikernel VM", { timeout: 300_000 }, () => {
+  const uni = JSON.parse(readFileSync(`${nodes.stateDir}/unikernel.json`, "utf8")) as {
+    images: { v1: string; v2: string };
+    accel: "kvm" | "tcg";
+  };
+  const UREPO = `${nodes.registry}/wt17a-pin/uni-${process.pid}-${Date.now().toString(36)}`;
+  const UTAG = `${UREPO}:v1`;
+  const PORT = 18866;
+  let state: Bag = {};
+
+  function pushUni(source: string): string {
+    expect(podman("tag", source, UTAG).exitCode).toBe(0);
+    const file = `/tmp/wt17a-pin-uni-${process.pid}.digest`;
+    const pushed = podman("push", "--quiet", "--digestfile", file, UTAG);
+    expect(pushed.exitCode, pushed.stderr).toBe(0);
+    return readFileSync(file, "utf8").trim();
+  }
+
+  beforeAll(() => {
+    for (const image of [uni.images.v1, uni.images.v2])
+      expect(podman("pull", "--quiet", image).exitCode).toBe(0);
+  });
+  afterAll(async () => {
+    if (state.node) await provider.delete(`x/${SERVICE}-vm`, state);
+    podman("rmi", "--force", UTAG);
+  });
+
+  it("boots the ELF of the pinned digest; the tag moved later is a refresh line, not a change", async () => {
+    const first = pushUni(uni.images.v1);
+    ({ outs: state } = await create({
+      ...sshNodeInputs(nodes),
+      service: SERVICE,
+      name: "vm",
+      runtime: "unikernel",
+      accel: uni.accel,
+      image: UTAG,
+      pinDigest: true,
+      ports: [`127.0.0.1:${PORT}:8080`],
+      stopTimeout: 2,
+      minUptime: 0,
+      startTimeout: 120,
+    }));
+    expect(state.pinnedImage).toBe(`${UTAG}@${first}`);
+    expect(state.registryDigest).toBe(first);
+    expect((await httpGet(`http://127.0.0.1:${PORT}/version`, 30_000)).trim()).toBe("v1.0.0");
+    const moved = pushUni(uni.images.v2);
+    const read = await provider.read(`x/${SERVICE}-vm`, state);
+    expect(read.props).toMatchObject({
+      image: UTAG,
+      pinnedImage: `${UTAG}@${first}`,
+      registryDigest: moved,
+    });
+    expect(said.join("")).toContain(
+      `${SERVICE}-vm: the tag ${UTAG} moved in the registry: it runs ${first}, the registry now holds ${moved} under the tag; pinDigest: it keeps running the pinned digest`,
+    );
+    expect((await provider.diff("x", read.props ?? {}, state)).changes).toBe(false);
+    state = read.props ?? state;
+  });
+});
