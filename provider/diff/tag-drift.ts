@@ -1,10 +1,12 @@
 import type { TagAnswer } from "../commands/registry-digest";
 import type { ComponentSpec } from "../spec/component";
-import { digestOf, parseImageRef, pinnedReference } from "../spec/image-ref";
+import { digestOf, pinnedReference } from "../spec/image-ref";
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** A tag the registry now holds other content under than the workload runs. */
 export interface TagDrift {
-  /** The digest the workload runs (its pinned digest, else the registry digest it was pulled by). */
+  /** The digest the workload runs (its pinned digest, else podman's image digest, state's `imageDigest`). */
   runs: string;
   /** What the registry holds under the tag now. */
   registry: string;
@@ -12,36 +14,29 @@ export interface TagDrift {
   pinned: boolean;
 }
 
-/** `registry/repo` of a reference, as podman writes it before the `@` of a RepoDigest. */
-function repositoryOf(reference: string): string | undefined {
-  const ref = parseImageRef(reference);
-  if (typeof ref === "string") return undefined;
-  return `${ref.registry ? `${ref.registry}/` : ""}${ref.repository}`;
-}
-
 /**
  * Refresh's verdict on a tag: moved when the registry's digest for it is
  * none of the digests the running image is known by. A pinned workload is
- * judged by its pinned digest; any other by podman's RepoDigests of its
- * image in that repository and its image digest (a locally built image's
- * digest is its local manifest's, not the pushed one, which is among its
- * RepoDigests: no false drift). Unknown registry answers are no drift.
+ * judged by its pinned digest; any other by its image digest and podman's
+ * RepoDigests of its image (a manifest digest names one content whatever the
+ * repository; a locally built image's own digest is its local manifest's,
+ * not the pushed one, which is among its RepoDigests: no false drift). What
+ * runs is named as state's `imageDigest` names it. Unknown answers are no drift.
  */
 export function tagDrift(
   live: { imageDigest: string; pinnedImage?: string },
-  image: string,
   answer: TagAnswer | undefined,
 ): TagDrift | undefined {
   const registry = answer?.digest;
   if (!registry) return undefined;
   const pinned = live.pinnedImage ? digestOf(live.pinnedImage) : undefined;
   if (pinned) return pinned === registry ? undefined : { runs: pinned, registry, pinned: true };
-  const repository = repositoryOf(image);
-  const known = (answer.repoDigests ?? [])
-    .filter((entry) => entry.slice(0, entry.lastIndexOf("@")) === repository)
-    .map((entry) => entry.slice(entry.lastIndexOf("@") + 1));
+  const known = (answer.repoDigests ?? []).map((entry) => entry.slice(entry.lastIndexOf("@") + 1));
   if (known.includes(registry) || live.imageDigest === registry) return undefined;
-  const runs = known.length === 1 && known[0] ? known[0] : live.imageDigest;
+  // podman's image digest is "" for an image it never pulled or pushed: then a RepoDigest names it.
+  const runs = DIGEST.test(live.imageDigest)
+    ? live.imageDigest
+    : (known.find((digest) => DIGEST.test(digest)) ?? "");
   return { runs, registry, pinned: false };
 }
 
@@ -52,7 +47,9 @@ export function tagDrift(
  * by pulling the tag's new content. A pinned workload is no drift.
  */
 export function driftedImage(image: string, drift: TagDrift | undefined): string {
-  return drift && !drift.pinned && drift.runs ? pinnedReference(image, drift.runs) : image;
+  return drift && !drift.pinned && DIGEST.test(drift.runs)
+    ? pinnedReference(image, drift.runs)
+    : image;
 }
 
 /** One line naming both digests, for refresh and preview to print. */
@@ -79,8 +76,6 @@ export function keepPin(
   if (!pinnedImage.startsWith(`${spec.image}@`)) return spec;
   return { ...spec, pinnedImage };
 }
-
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /**
  * The tag drift a refresh left in state, for preview (no network call: only

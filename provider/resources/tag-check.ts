@@ -34,7 +34,7 @@ export async function checkTag(
       `whether the tag ${spec.image} moved in the registry is unknown (not counted as drift): ${registry.unknown}`,
     );
   }
-  const drift = tagDrift(live, spec.image, registry);
+  const drift = tagDrift(live, registry);
   if (drift) noticeLine(name, describeTagDrift(spec.image, drift));
   return { registry, drift };
 }

@@ -66,10 +66,19 @@ describe("pinDigest and a moved tag through the real pulumi CLI", { timeout: 400
   it("the tag re-pushed by hand: refresh, then preview --diff, show the moved tag with both digests", async () => {
     moved = pushAsTag(nodes.images.v2);
     expect(moved).not.toBe(first);
+    // What the unpinned one runs, as podman names it (its state's imageDigest).
+    const runs = podman(
+      "container",
+      "inspect",
+      "--format",
+      "{{.ImageDigest}}",
+      "e2epin-loose",
+    ).stdout.trim();
+    expect(runs).toMatch(/^sha256:[a-f0-9]{64}$/);
     const refresh = await stack.run("refresh");
     expect(refresh.ok).toBe(true);
     const pinnedLine = `e2epin-pinned: the tag ${TAG} moved in the registry: it runs ${first}, the registry now holds ${moved} under the tag; pinDigest: it keeps running the pinned digest`;
-    const looseLine = `e2epin-loose: the tag ${TAG} moved in the registry: it runs ${first}, the registry now holds ${moved} under the tag; the next up pulls the tag and recreates it`;
+    const looseLine = `e2epin-loose: the tag ${TAG} moved in the registry: it runs ${runs}, the registry now holds ${moved} under the tag; the next up pulls the tag and recreates it`;
     expect(said(refresh)).toContain(pinnedLine);
     expect(said(refresh)).toContain(looseLine);
     const preview = await stack.run("preview", { diff: true });

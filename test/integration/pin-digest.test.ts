@@ -128,15 +128,24 @@ describe("pinDigest and a tag moved in the registry, over SSH", { timeout: 120_0
     expect(read.props?.registryDigest).toBe(moved);
     expect((await provider.diff("x", read.props ?? {}, pinned)).changes).toBe(false);
     const looseRead = await provider.read(`x/${SERVICE}-loose`, loose);
-    // Not pinned: the tag at the digest that runs, so the next preview is an update.
-    expect(looseRead.props?.image).toBe(`${TAG}@${first}`);
+    // Not pinned: the tag at the digest that runs (podman's image digest), so the next preview
+    // is an update.
+    const runs = podman(
+      "container",
+      "inspect",
+      "--format",
+      "{{.ImageDigest}}",
+      `${SERVICE}-loose`,
+    ).stdout.trim();
+    expect(runs).toBe(loose.imageDigest);
+    expect(looseRead.props?.image).toBe(`${TAG}@${runs}`);
     expect(looseRead.props?.registryDigest).toBe(moved);
     const text = said.join("");
     expect(text).toContain(
       `pulumi-mcp: ${SERVICE}-pinned: the tag ${TAG} moved in the registry: it runs ${first}, the registry now holds ${moved} under the tag; pinDigest: it keeps running the pinned digest`,
     );
     expect(text).toContain(
-      `pulumi-mcp: ${SERVICE}-loose: the tag ${TAG} moved in the registry: it runs ${first}, the registry now holds ${moved} under the tag; the next up pulls the tag and recreates it`,
+      `pulumi-mcp: ${SERVICE}-loose: the tag ${TAG} moved in the registry: it runs ${runs}, the registry now holds ${moved} under the tag; the next up pulls the tag and recreates it`,
     );
     pinned = read.props ?? {};
     loose = looseRead.props ?? {};
