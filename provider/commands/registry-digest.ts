@@ -84,7 +84,7 @@ if [ -z "$ids" ]; then echo "[]"; exit 0; fi
 podman container inspect $ids || exit
 echo "${TAGS_MARK}"
 set --
-for line in $(podman ps --all --filter "$filter" --format '{{index .Labels "${LABELS.image}"}}|{{.ImageID}}' | sort -u); do
+for line in $(podman ps --all --no-trunc --filter "$filter" --format '{{index .Labels "${LABELS.image}"}}|{{.ImageID}}' | sort -u); do
   ref=\${line%|*}; id=\${line#*|}
   case "$ref" in ""|*@*|"<no value>") continue;; esac
   case "$ref" in */*) first=\${ref%%/*};; *) first=;; esac

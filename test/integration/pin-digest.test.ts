@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { authFileInHome } from "../../provider/commands/registry-login";
-import { closeAllConnections } from "../../provider/transport";
+import { allCounters, closeAllConnections } from "../../provider/transport";
 import {
   loadPrivateRegistry,
   registryAnswers,
@@ -49,6 +49,10 @@ function pushAsTag(source: string): string {
   const pushed = podman("push", "--quiet", "--digestfile", digestFile, TAG);
   expect(pushed.exitCode, pushed.stderr).toBe(0);
   return readFileSync(digestFile, "utf8").trim();
+}
+
+function channels(): number {
+  return [...allCounters().values()].reduce((sum, c) => sum + c.channels, 0);
 }
 
 const served = async (name: keyof typeof PORTS) =>
@@ -121,13 +125,18 @@ describe("pinDigest and a tag moved in the registry, over SSH", { timeout: 120_0
   it("the tag re-pushed by hand with other content: refresh names both digests", async () => {
     moved = pushAsTag(nodes.images.v2);
     expect(moved).not.toBe(first);
-    const read = await provider.read(`x/${SERVICE}-pinned`, pinned);
+    const before = channels();
+    const [read, looseRead] = await Promise.all([
+      provider.read(`x/${SERVICE}-pinned`, pinned),
+      provider.read(`x/${SERVICE}-loose`, loose),
+    ]);
+    // The registry was asked in refresh's one command on the node (its snapshot inspection).
+    expect(channels() - before).toBe(1);
     // Pinned: no drift of the spec, the registry's new digest recorded, a line says so.
     expect(read.props?.image).toBe(TAG);
     expect(read.props?.pinnedImage).toBe(`${TAG}@${first}`);
     expect(read.props?.registryDigest).toBe(moved);
     expect((await provider.diff("x", read.props ?? {}, pinned)).changes).toBe(false);
-    const looseRead = await provider.read(`x/${SERVICE}-loose`, loose);
     // Not pinned: the tag at the digest that runs (podman's image digest), so the next preview
     // is an update.
     const runs = podman(
