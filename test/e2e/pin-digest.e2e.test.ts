@@ -81,13 +81,20 @@ describe("pinDigest and a moved tag through the real pulumi CLI", { timeout: 400
     const looseLine = `e2epin-loose: the tag ${TAG} moved in the registry: it runs ${runs}, the registry now holds ${moved} under the tag; the next up pulls the tag and recreates it`;
     expect(said(refresh)).toContain(pinnedLine);
     expect(said(refresh)).toContain(looseLine);
-    const preview = await stack.run("preview", { diff: true });
+    // A preview says it again (from state: it asks no registry).
+    const preview = await stack.run("preview");
     expect(preview.ok).toBe(true);
     expect(opsByName(preview)).toMatchObject({ "e2epin-pinned": "same", "e2epin-loose": "update" });
     expect(said(preview)).toContain(pinnedLine);
     expect(said(preview)).toContain(looseLine);
-    // Preview asks no registry: it read what the refresh recorded.
     expect(preview.execs).toEqual([]);
+    // preview --diff: the unpinned one is an update; the pinned one's registryDigest (exported)
+    // shows both digests.
+    const diff = await stack.run("preview", { diff: true });
+    expect(diff.ok).toBe(true);
+    expect(opsByName(diff)).toMatchObject({ "e2epin-pinned": "same", "e2epin-loose": "update" });
+    expect(diff.stdout).toContain(`~ pinnedRegistryDigest: "${first}" => "${moved}"`);
+    expect(diff.execs).toEqual([]);
   });
 
   it("up recreates the unpinned one from the tag's new content; the pinned one keeps its digest", async () => {
