@@ -15,7 +15,7 @@ import { type ComponentSpec, wantedBootUnit, workloadName } from "../spec/compon
 import { messageOf } from "../spec/message-of";
 import { inputsOnly, specFrom, stateKeeping, stateOf } from "./component-state";
 import { progressLines } from "./progress-lines";
-import { checkTag, NOTICE_SETTLE_MS, noteTagDrift } from "./tag-check";
+import { checkTag, noteTagDrift } from "./tag-check";
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
@@ -62,12 +62,8 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
     // A tag the last refresh found moved in the registry: said at every preview, both digests.
-    if (
-      typeof news.image === "string" &&
-      typeof news.service === "string" &&
-      noteTagDrift({ service: news.service, name: String(news.name), image: news.image }, olds)
-    )
-      await new Promise((settle) => setTimeout(settle, NOTICE_SETTLE_MS));
+    if (typeof news.image === "string" && typeof news.service === "string")
+      noteTagDrift({ service: news.service, name: String(news.name), image: news.image }, olds);
     // The no-change run's case, without validating both again: news is what check returned,
     // and state holds what check returned last time, so the same inputs are the same spec.
     // (A workload refresh found unhealthy is a change even then: see isUnhealthy.)

@@ -25,7 +25,7 @@ import {
   stateWith,
   statusOf,
 } from "./service-state";
-import { checkTag, NOTICE_SETTLE_MS, noteTagDrift } from "./tag-check";
+import { checkTag, noteTagDrift } from "./tag-check";
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
@@ -97,17 +97,15 @@ function unhealthyComponents(status: Record<string, ComponentStatus>, spec: Serv
 }
 
 /** Preview: each component's tag the last refresh found moved in the registry, both digests. */
-function noteTagDrifts(spec: ServiceSpec, olds: Bag): boolean {
-  if (isUnknown(spec.components)) return false;
-  let said = false;
+function noteTagDrifts(spec: ServiceSpec, olds: Bag): void {
+  if (isUnknown(spec.components)) return;
   const components = (olds.components ?? {}) as Record<string, { image?: unknown } | undefined>;
   const status = (olds.status ?? {}) as Record<string, Partial<ComponentStatus> | undefined>;
   for (const [name, component] of Object.entries(spec.components)) {
     if (typeof component.image !== "string") continue;
     const state = { image: components[name]?.image, ...status[name] };
-    said = noteTagDrift({ service: spec.name, name, image: component.image }, state) || said;
+    noteTagDrift({ service: spec.name, name, image: component.image }, state);
   }
-  return said;
 }
 
 /** Runs one converge step of a service under its node's lock. */
@@ -298,8 +296,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
     const spec = serviceSpecFrom(news, "inputs");
-    if (noteTagDrifts(spec, olds))
-      await new Promise((settle) => setTimeout(settle, NOTICE_SETTLE_MS));
+    noteTagDrifts(spec, olds);
     const result = diffService(serviceSpecFrom(olds, "state"), spec);
     const status = (olds.status ?? {}) as Record<string, ComponentStatus>;
     return {

@@ -39,19 +39,11 @@ export async function checkTag(
   return { registry, drift };
 }
 
-/** Preview: says again what the last refresh found of the tag (no network call); true when it said so. */
+/** Preview: says again what the last refresh found of the tag (no network call). */
 export function noteTagDrift(
   spec: Pick<ComponentSpec, "service" | "name" | "image">,
   state: Record<string, unknown> | undefined,
-): boolean {
+): void {
   const drift = state && driftInState(state, spec.image);
   if (drift) noticeLine(workloadName(spec), describeTagDrift(spec.image, drift));
-  return drift !== undefined;
 }
-
-/**
- * How long a diff that printed a line waits before answering: the engine
- * reads the provider process's output on its own, and a preview that ends
- * right after the diff can end before the line is shown.
- */
-export const NOTICE_SETTLE_MS = 300;
