@@ -1,5 +1,6 @@
 import type { ComponentSpec } from "../spec/component";
 import { workloadName } from "../spec/component";
+import { digestOf } from "../spec/image-ref";
 import { parsePortSpec } from "../spec/port-spec";
 import { hostPathsOf } from "../spec/volume-spec";
 import { chain, chainSteps } from "./chain";
@@ -15,6 +16,8 @@ export const LABELS = {
   specHash: "io.pulumi-mcp.spec-hash",
   /** The reference as the spec gives it: podman records `repo:tag@digest` as `repo@digest`. */
   image: "io.pulumi-mcp.image",
+  /** pinDigest: the registry digest the tag resolved to at deploy, which the container runs. */
+  pinnedDigest: "io.pulumi-mcp.pinned-digest",
 } as const;
 
 export const MANAGED_BY = "pulumi-mcp";
@@ -76,6 +79,9 @@ export function podmanRunArgv(
     "--stop-timeout",
     String(spec.stopTimeout),
   ];
+  // pinDigest: the tag as given is the image label; the digest it resolved to is what runs.
+  const pinned = spec.pinnedImage ? digestOf(spec.pinnedImage) : undefined;
+  if (pinned) argv.push("--label", `${LABELS.pinnedDigest}=${pinned}`);
   if (spec.network) argv.push("--network", spec.network);
   // The cap works with podman's k8s-file (and json-file) driver only, not journald (a common
   // default): the driver is named, so the cap is enforced wherever podman's default points.
@@ -90,7 +96,7 @@ export function podmanRunArgv(
   // Secret files' mounts and label (podman-secrets): names only, never contents.
   if (options.secretFlags) argv.push(...options.secretFlags);
   // `--` ends podman's options: an image or cmd starting with "-" stays data.
-  argv.push("--", spec.image, ...spec.cmd);
+  argv.push("--", spec.pinnedImage ?? spec.image, ...spec.cmd);
   return argv;
 }
 

@@ -16,6 +16,7 @@ export interface ComponentDiff {
 /** Fields whose change is applied in place by recreating the container or rebooting the VM. */
 const IN_PLACE_FIELDS = [
   "image",
+  "pinDigest",
   "ports",
   "volumes",
   "env",

@@ -30,6 +30,7 @@ export function specHash(spec: ComponentSpec): string {
     stopTimeout: spec.stopTimeout,
     // Only where it applies, so a VM's hash is what it was before the field existed.
     ...(spec.logMaxSize !== undefined ? { logMaxSize: spec.logMaxSize } : {}),
+    ...(spec.pinDigest ? { pinDigest: true } : {}),
   };
   return createHash("sha256").update(JSON.stringify(material)).digest("hex").slice(0, 32);
 }

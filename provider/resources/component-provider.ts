@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { diffComponent, isUnhealthy, planChange } from "../diff/component-diff";
 import { credentialGroups, nextRevisions, tracked } from "../diff/revisions";
+import { keepPin } from "../diff/tag-drift";
 import { runtimeFor } from "../runtime";
 import { applyChange, touchesNode } from "../runtime/apply-change";
 import { observedBootUnit } from "../runtime/boot-unit";
@@ -14,6 +15,7 @@ import { type ComponentSpec, wantedBootUnit, workloadName } from "../spec/compon
 import { messageOf } from "../spec/message-of";
 import { inputsOnly, specFrom, stateKeeping, stateOf } from "./component-state";
 import { progressLines } from "./progress-lines";
+import { checkTag, noteTagDrift } from "./tag-check";
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
@@ -59,6 +61,9 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
+    // A tag the last refresh found moved in the registry: said at every preview, both digests.
+    if (typeof news.image === "string" && typeof news.service === "string")
+      noteTagDrift({ service: news.service, name: String(news.name), image: news.image }, olds);
     // The no-change run's case, without validating both again: news is what check returned,
     // and state holds what check returned last time, so the same inputs are the same spec.
     // (A workload refresh found unhealthy is a change even then: see isUnhealthy.)
@@ -108,12 +113,15 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
     );
     if (!live) return { id: "" };
     const recorded = typeof props.imageDigest === "string" ? props.imageDigest : undefined;
-    return { id, props: stateOf({ ...observedSpec(spec, live, recorded), bootUnit }, live) };
+    const { registry, drift } = await checkTag(spec, live, runtime.transport);
+    const observed = observedSpec(spec, live, recorded, drift);
+    return { id, props: stateOf({ ...observed, bootUnit }, live, registry) };
   },
 
   async update(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.UpdateResult> {
     const previous = specFrom(olds, "state");
-    const spec = specFrom(news, "inputs");
+    // pinDigest: a recreate for another field runs the digest that ran before.
+    const spec = keepPin(previous, specFrom(news, "inputs"), olds.pinnedImage);
     const planned = planChange(diffComponent(previous, spec));
     const plan =
       planned !== "replace-runtime" && isUnhealthy(olds.state, spec) ? "recreate" : planned;

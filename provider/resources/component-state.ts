@@ -1,8 +1,10 @@
+import type { TagAnswer } from "../commands/registry-digest";
 import type { LiveWorkload } from "../runtime/types";
 import { VM_LABELS } from "../runtime/unikernel-state";
 import { checkComponent } from "../spec/check-component";
 import type { CheckRules } from "../spec/check-unikernel";
 import type { ComponentSpec } from "../spec/component";
+import { digestOf } from "../spec/image-ref";
 import { withoutUndefined } from "./plain-struct";
 
 /** What a component's state holds: its normalised inputs plus what the node reports. */
@@ -16,6 +18,14 @@ export interface ComponentState extends ComponentSpec {
   imageId: string;
   /** The digest of the image it was started from (attestation; refresh compares it). */
   imageDigest: string;
+  /** pinDigest: the reference it runs, `repo:tag@sha256:…`. */
+  pinnedImage?: string;
+  /**
+   * A tag reference's digest in the registry as last seen: at a pinned deploy,
+   * the pinned digest; after a refresh, what the registry holds under the tag
+   * then, or "unknown" when it could not be asked (the refresh said why).
+   */
+  registryDigest?: string;
   /** VMs: sha256:… of the disk image booted. */
   diskSha256?: string;
   startedAt: string;
@@ -27,6 +37,8 @@ const COMPUTED = [
   "state",
   "imageId",
   "imageDigest",
+  "pinnedImage",
+  "registryDigest",
   "diskSha256",
   "startedAt",
 ] as const;
@@ -57,17 +69,37 @@ export function specFrom(bag: Record<string, unknown>, what: CheckRules): Compon
   return outcome.spec;
 }
 
-export function stateOf(spec: ComponentSpec, live: LiveWorkload): ComponentState {
+/**
+ * The state after a deploy or a refresh; `registry` is what a refresh's
+ * registry query answered (runtime/tag-digest), absent after a deploy.
+ */
+export function stateOf(
+  spec: ComponentSpec,
+  live: LiveWorkload,
+  registry?: TagAnswer,
+): ComponentState {
+  const { pinnedImage: _runtimeOnly, ...inputs } = spec;
   return withoutUndefined({
-    ...spec,
+    ...inputs,
     containerName: live.name,
     version: live.version,
     state: live.state,
     imageId: live.imageId,
     imageDigest: live.imageDigest,
+    pinnedImage: live.pinnedImage,
+    registryDigest: registryDigestOf(live, registry),
     diskSha256: live.labels[VM_LABELS.diskSha256],
     startedAt: live.startedAt,
   });
+}
+
+/** What `registryDigest` records (see ComponentState). */
+export function registryDigestOf(
+  live: Pick<LiveWorkload, "pinnedImage">,
+  registry: TagAnswer | undefined,
+): string | undefined {
+  if (registry) return registry.digest ?? "unknown";
+  return live.pinnedImage ? digestOf(live.pinnedImage) : undefined;
 }
 
 /** The new spec with what the node reported last time: an update that touched nothing on the node. */

@@ -11,6 +11,13 @@ export interface ComponentFields {
   name: pulumi.Input<string>;
   /** Image reference pinned by a version tag or a digest (never :latest). */
   image: pulumi.Input<string>;
+  /**
+   * Resolve the tag to the digest the registry holds under it at deploy (on
+   * the node, with skopeo) and run exactly that digest, `repo:tag@sha256:…`
+   * (output `pinnedImage`), also when the workload is recreated for another
+   * change; a tag moved in the registry later changes nothing that runs.
+   */
+  pinDigest?: pulumi.Input<boolean>;
   /** "container" (podman, the default) or "unikernel". */
   runtime?: pulumi.Input<"container" | "unikernel">;
   /** `[ip:]hostPort:containerPort[/tcp|udp]`; the address defaults to 127.0.0.1. */
@@ -117,6 +124,13 @@ export class Component extends pulumi.dynamic.Resource {
   declare readonly imageId: pulumi.Output<string>;
   /** The digest of the image the workload was started from; a refresh shows it change. */
   declare readonly imageDigest: pulumi.Output<string>;
+  /** pinDigest: the reference it runs, `repo:tag@sha256:…`. */
+  declare readonly pinnedImage: pulumi.Output<string | undefined>;
+  /**
+   * The tag's digest in the registry as last seen (a pinned deploy, a refresh),
+   * "unknown" when the refresh could not ask; absent for a digest reference.
+   */
+  declare readonly registryDigest: pulumi.Output<string | undefined>;
   /** Unikernels: sha256:… of the disk image the VM booted. */
   declare readonly diskSha256: pulumi.Output<string | undefined>;
   declare readonly startedAt: pulumi.Output<string>;
@@ -137,6 +151,8 @@ export class Component extends pulumi.dynamic.Resource {
         state: undefined,
         imageId: undefined,
         imageDigest: undefined,
+        pinnedImage: undefined,
+        registryDigest: undefined,
         diskSha256: undefined,
         startedAt: undefined,
       },

@@ -13,3 +13,8 @@ export const progressLines: Progress = (workload, step) => {
   if (process.env.PULUMI_MCP_PROGRESS === "0") return;
   process.stderr.write(`pulumi-mcp: ${workload}: ${step}\n`);
 };
+
+/** A line the user must see (drift, a check that could not be made): never turned off. */
+export function noticeLine(workload: string, text: string): void {
+  process.stderr.write(`pulumi-mcp: ${workload}: ${text}\n`);
+}

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isUnhealthy, planChange } from "../diff/component-diff";
 import { credentialGroups, nextRevisions, perComponent, tracked } from "../diff/revisions";
 import { diffService, type ServiceDiff } from "../diff/service-diff";
+import { keepPin } from "../diff/tag-drift";
 import { runtimeFor } from "../runtime";
 import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
 import { observedBootUnit } from "../runtime/boot-unit";
@@ -24,6 +25,7 @@ import {
   stateWith,
   statusOf,
 } from "./service-state";
+import { checkTag, noteTagDrift } from "./tag-check";
 import { workloadId } from "./workload-id";
 
 type Bag = Record<string, unknown>;
@@ -92,6 +94,18 @@ function unhealthyComponents(status: Record<string, ComponentStatus>, spec: Serv
       return component !== undefined && isUnhealthy(state, component);
     })
     .map(([name]) => name);
+}
+
+/** Preview: each component's tag the last refresh found moved in the registry, both digests. */
+function noteTagDrifts(spec: ServiceSpec, olds: Bag): void {
+  if (isUnknown(spec.components)) return;
+  const components = (olds.components ?? {}) as Record<string, { image?: unknown } | undefined>;
+  const status = (olds.status ?? {}) as Record<string, Partial<ComponentStatus> | undefined>;
+  for (const [name, component] of Object.entries(spec.components)) {
+    if (typeof component.image !== "string") continue;
+    const state = { image: components[name]?.image, ...status[name] };
+    noteTagDrift({ service: spec.name, name, image: component.image }, state);
+  }
 }
 
 /** Runs one converge step of a service under its node's lock. */
@@ -201,7 +215,9 @@ async function convergeService(
     const component = componentOf(spec, name);
     const plan = onNode[name];
     if (!plan) return createWorkload(runtimeFor(component, progressLines), component);
-    return applyChange(plan, componentOf(previous, name), component, progressLines);
+    // pinDigest: a recreate for another field runs the digest that ran before.
+    const kept = keepPin(componentOf(previous, name), component, lastStatus[name]?.pinnedImage);
+    return applyChange(plan, componentOf(previous, name), kept, progressLines);
   });
   steps.forEach((result, index) => {
     const name = converge[index] ?? "";
@@ -280,6 +296,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: Bag, news: Bag): Promise<pulumi.dynamic.DiffResult> {
     const spec = serviceSpecFrom(news, "inputs");
+    noteTagDrifts(spec, olds);
     const result = diffService(serviceSpecFrom(olds, "state"), spec);
     const status = (olds.status ?? {}) as Record<string, ComponentStatus>;
     return {
@@ -316,6 +333,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
         ]);
         if (!found) return;
         const live = await observedHealth(runtime.transport, component, found);
+        const { registry, drift } = await checkTag(component, live, runtime.transport);
         // What runs now, so a refresh surfaces drift as a diff against the inputs.
         const {
           node: _n,
@@ -324,11 +342,11 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
           env,
           secretFiles,
           ...fields
-        } = observedSpec(component, live, recorded[name]?.imageDigest);
+        } = observedSpec(component, live, recorded[name]?.imageDigest, drift);
         observed.components[name] = { ...fields, bootUnit };
         observed.componentEnv[name] = env;
         setSecretFiles(observed, name, secretFiles);
-        status[name] = statusOf(live);
+        status[name] = statusOf(live, registry);
       }),
     );
     if (Object.keys(status).length === 0) return { id: "" };

@@ -1,7 +1,9 @@
+import type { TagAnswer } from "../commands/registry-digest";
 import type { LiveWorkload } from "../runtime/types";
 import type { CheckRules } from "../spec/check-unikernel";
 import { checkService, type ServiceSpec } from "../spec/service";
-import { inputsOnly } from "./component-state";
+import { inputsOnly, registryDigestOf } from "./component-state";
+import { withoutUndefined } from "./plain-struct";
 
 /** What the node reports for one component of a service. */
 export interface ComponentStatus {
@@ -12,6 +14,10 @@ export interface ComponentStatus {
   imageId: string;
   /** The digest of the image it was started from. */
   imageDigest: string;
+  /** pinDigest: the reference it runs, `repo:tag@sha256:…`. */
+  pinnedImage?: string;
+  /** As the Component's output: the tag's registry digest as last seen, or "unknown". */
+  registryDigest?: string;
   startedAt: string;
 }
 
@@ -20,16 +26,18 @@ export interface ServiceState extends ServiceSpec {
   status: Record<string, ComponentStatus>;
 }
 
-export function statusOf(live: LiveWorkload): ComponentStatus {
-  return {
+export function statusOf(live: LiveWorkload, registry?: TagAnswer): ComponentStatus {
+  return withoutUndefined({
     containerName: live.name,
     runtime: live.runtime,
     version: live.version,
     state: live.state,
     imageId: live.imageId,
     imageDigest: live.imageDigest,
+    pinnedImage: live.pinnedImage,
+    registryDigest: registryDigestOf(live, registry),
     startedAt: live.startedAt,
-  };
+  });
 }
 
 /** Reads a service spec back from inputs or state. */

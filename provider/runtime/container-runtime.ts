@@ -11,6 +11,7 @@ import {
 } from "../commands/podman";
 import { untilStdinCloses } from "../commands/until-stdin-closes";
 import { type ComponentSpec, workloadName } from "../spec/component";
+import { digestOf } from "../spec/image-ref";
 import type { RunOptions, Transport } from "../transport";
 import { ensureSuccess } from "./command-error";
 import { withSecretFiles } from "./container-secrets";
@@ -25,10 +26,14 @@ import { inspectFromSnapshot } from "./refresh-snapshot";
 import { pullImage, pullKey } from "./registry-pull";
 import { runSteps, StepFailed } from "./run-steps";
 import { SetAsideFailed } from "./set-aside-failed";
+import { pinnedOrImage } from "./tag-digest";
 import { FOREVER_MS, type LiveWorkload, type SetAside, type WorkloadRuntime } from "./types";
 
 /** MCP's runtime operations over podman on one node. */
 export class ContainerRuntime implements WorkloadRuntime {
+  /** pinDigest: what `pull` resolved each tag to, for `run` (image → repo:tag@sha256:…). */
+  private readonly pinned = new Map<string, string>();
+
   constructor(
     readonly transport: Transport,
     readonly progress: Progress = noProgress,
@@ -46,12 +51,14 @@ export class ContainerRuntime implements WorkloadRuntime {
   async pull(spec: ComponentSpec): Promise<void> {
     const name = workloadName(spec);
     const since = Date.now();
-    this.progress(name, `pulling ${spec.image}`);
     const registries = spec.credentials?.registries;
-    const bytes = await pullOnce(this.transport, pullKey(spec.image, registries), () =>
-      pullImage(this.transport, spec.image, registries),
+    const image = await pinnedOrImage(this.transport, spec);
+    if (image !== spec.image) this.pinned.set(spec.image, image);
+    this.progress(name, `pulling ${image}`);
+    const bytes = await pullOnce(this.transport, pullKey(image, registries), () =>
+      pullImage(this.transport, image, registries),
     );
-    this.progress(name, `pulled ${spec.image} (${sizeOf(bytes)}, ${elapsed(since)})`);
+    this.progress(name, `pulled ${image} (${sizeOf(bytes)}, ${elapsed(since)})`);
   }
 
   /** `runContainer`, with the spec's secret files made into podman secrets around it (container-secrets). */
@@ -68,13 +75,21 @@ export class ContainerRuntime implements WorkloadRuntime {
       name,
       (secretFlags) => {
         started = true;
-        return this.runContainer(spec, name, specHash, secretFlags, setAside);
+        return this.runContainer(this.asPulled(spec), name, specHash, secretFlags, setAside);
       },
       () => this.remove([name], 0),
     ).catch((error: unknown) => {
       // The secrets are made first: when that failed, nothing was set aside.
       throw setAside && !started ? new SetAsideFailed(error) : error;
     });
+  }
+
+  /** The spec with the pinned reference `pull` resolved, for a pinDigest component (never its bare tag). */
+  private asPulled(spec: ComponentSpec): ComponentSpec {
+    if (!spec.pinDigest || digestOf(spec.image)) return spec;
+    const pinnedImage = spec.pinnedImage ?? this.pinned.get(spec.image);
+    if (!pinnedImage) throw new Error(`pinDigest: ${spec.image} was not resolved before its run`);
+    return { ...spec, pinnedImage };
   }
 
   /**

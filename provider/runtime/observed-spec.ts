@@ -1,3 +1,4 @@
+import { driftedImage, type TagDrift } from "../diff/tag-drift";
 import type { ComponentSpec } from "../spec/component";
 import { parseImageRef } from "../spec/image-ref";
 import { observedSecretFiles } from "./secret-files-state";
@@ -13,15 +14,18 @@ export function observedSpec(
   spec: ComponentSpec,
   live: LiveWorkload,
   recordedDigest?: string,
+  tag?: TagDrift,
 ): ComponentSpec {
   const env: Record<string, string> = {};
   for (const key of Object.keys(spec.env)) {
     const value = live.env[key];
     if (value !== undefined) env[key] = value;
   }
+  const attested = attestedImage(spec.image, live, recordedDigest);
   return {
     ...spec,
-    image: attestedImage(spec.image, live, recordedDigest),
+    // A tag moved in the registry (refresh asked it) shows as the tag at the digest that runs.
+    image: attested === spec.image ? driftedImage(spec.image, tag) : attested,
     ports: live.ports,
     volumes: live.volumes,
     cmd: live.cmd,

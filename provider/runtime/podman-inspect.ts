@@ -1,5 +1,5 @@
 import { LABELS } from "../commands/podman";
-import { extractVersion, runningReference } from "../spec/image-ref";
+import { extractVersion, pinnedReference, runningReference } from "../spec/image-ref";
 import { formatPortSpec } from "../spec/port-spec";
 import type { LiveWorkload } from "./types";
 
@@ -94,7 +94,10 @@ export function mapPodmanInspect(raw: unknown): LiveWorkload {
   const inspect = asObject(raw);
   const labels = inspect.Config?.Labels ?? {};
   const recorded = inspect.Config?.Image ?? inspect.ImageName ?? "";
-  const image = runningReference(recorded, labels[LABELS.image]);
+  const pinned = labels[LABELS.pinnedDigest];
+  const image = runningReference(recorded, labels[LABELS.image], pinned);
+  // Runs the digest its tag was pinned to (else the recorded reference is another one: drift).
+  const pinnedImage = pinned && image !== recorded ? pinnedReference(image, pinned) : undefined;
   // podman's default network is "podman" (mode "bridge"); rootless podman's default is
   // mode "slirp4netns" (podman 4), which counts as asked for only when the command
   // line that made the container named a network. Anything else was asked for.
@@ -125,6 +128,7 @@ export function mapPodmanInspect(raw: unknown): LiveWorkload {
     version: extractVersion(image),
     imageId: inspect.Image ?? "",
     imageDigest: inspect.ImageDigest ?? "",
+    ...(pinnedImage ? { pinnedImage } : {}),
     state: inspect.State?.Status ?? "unknown",
     running: inspect.State?.Running === true,
     exitCode: inspect.State?.ExitCode ?? 0,
@@ -135,7 +139,7 @@ export function mapPodmanInspect(raw: unknown): LiveWorkload {
     network,
     ports: ports(inspect.HostConfig),
     volumes: volumes(inspect.HostConfig?.Binds),
-    cmd: cmd(inspect, image),
+    cmd: cmd(inspect, pinnedImage ?? image),
     env: env(inspect.Config?.Env),
     labels,
   };

@@ -1,4 +1,5 @@
-import { podmanInspectManaged } from "../commands/podman";
+import { LABELS } from "../commands/podman";
+import { parseRegistryDigests, snapshotWithTags, TAGS_MARK } from "../commands/registry-digest";
 import type { Transport } from "../transport";
 import { CommandFailed } from "./command-error";
 import { inspectBatched } from "./inspect-batch";
@@ -30,12 +31,24 @@ interface Snapshot {
 const snapshots = new Map<string, Snapshot>();
 
 async function takeSnapshot(transport: Transport): Promise<Map<string, LiveWorkload>> {
-  const result = await runPodman(transport, podmanInspectManaged());
+  const result = await runPodman(transport, snapshotWithTags());
   // A container removed between the listing and its inspection is simply not there.
   if (result.exitCode !== 0 && !failedOnlyForMissing(result.stderr, /no such (container|object)/i))
     throw new CommandFailed("podman container inspect (every managed container)", result);
-  const stdout = result.stdout.trim();
+  const [inspected = "", tags] = result.stdout.split(`\n${TAGS_MARK}\n`);
+  const stdout = inspected.trim();
   const live = stdout.startsWith("[") ? parsePodmanInspect(stdout) : [];
+  // The registry's answers for the tags their image labels name (asked in the same command).
+  const answers = new Map(
+    parseRegistryDigests(tags ?? "").map((answer) => [
+      `${answer.reference}\u0000${answer.imageId}`,
+      answer,
+    ]),
+  );
+  for (const workload of live) {
+    const answer = answers.get(`${workload.labels[LABELS.image]}\u0000${workload.imageId}`);
+    if (tags !== undefined && answer) workload.registry = answer;
+  }
   return new Map(live.map((w) => [w.name, w]));
 }
 

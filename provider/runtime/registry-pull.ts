@@ -53,6 +53,16 @@ export function registryLogin(
   });
 }
 
+/** The auth file of the node's login for the image's registry (logged in once per node and run), if it has one. */
+export async function authFileFor(
+  transport: Transport,
+  image: string,
+  registries: readonly RegistryCredential[] | undefined,
+): Promise<string | undefined> {
+  const credential = credentialFor(image, registries);
+  return credential ? login(transport, credential) : undefined;
+}
+
 /** The cache key of a pull: the image, and which login it was pulled with. */
 export function pullKey(image: string, registries?: readonly RegistryCredential[]): string {
   const credential = credentialFor(image, registries);

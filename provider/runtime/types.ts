@@ -1,4 +1,5 @@
 import type { LogRequest } from "../commands/podman";
+import type { TagAnswer } from "../commands/registry-digest";
 import type { ComponentSpec } from "../spec/component";
 import type { RunOptions, Transport } from "../transport";
 import type { Progress } from "./progress";
@@ -18,6 +19,8 @@ export interface LiveWorkload {
    * node does not know it (an image built there and never pushed or pulled).
    */
   imageDigest: string;
+  /** pinDigest: the reference it runs, `repo:tag@sha256:…` (the tag resolved at deploy). */
+  pinnedImage?: string;
   /** podman's status word: running, exited, created, paused, stopped, … */
   state: string;
   running: boolean;
@@ -35,6 +38,8 @@ export interface LiveWorkload {
   /** Environment as the workload sees it (includes the image's own variables). */
   env: Record<string, string>;
   labels: Record<string, string>;
+  /** Refresh: what the registry holds under the tag its image label names, asked in the same command. */
+  registry?: TagAnswer;
 }
 
 /** An update's set-aside: the old workload's name while set aside, and its stop timeout. */

@@ -34,6 +34,7 @@ import { preflight } from "./node-preflight";
 import { elapsed, noProgress, type Progress, sizeOf } from "./progress";
 import { pullImage } from "./registry-pull";
 import { SetAsideFailed } from "./set-aside-failed";
+import { pinnedOrImage } from "./tag-digest";
 import { FOREVER_MS, type LiveWorkload, type SetAside, type WorkloadRuntime } from "./types";
 import {
   buildImageName,
@@ -84,6 +85,8 @@ function trace(message: string): void {
 
 /** What `pull` prepared for `run`: the image's config and the extracted ELF. */
 interface Pulled {
+  /** pinDigest: the reference pulled, `repo:tag@sha256:…`. */
+  pinnedImage?: string;
   image: ImageConfig;
   plan: ProcessPlan;
   /** The extracted ELF is at elfRoot + plan.program. */
@@ -137,27 +140,27 @@ export class UnikernelRuntime implements WorkloadRuntime {
     requireUnikernelSupport(caps, this.transport.label, spec.accel);
     const paths = unikernelPaths(caps.home);
     const pullStart = Date.now();
-    this.progress(workloadName(spec), `pulling ${spec.image}`);
-    await pullImage(this.transport, spec.image, spec.credentials?.registries);
-    const inspected = await this.exec(
-      `podman image inspect ${spec.image}`,
-      podmanImageInspect(spec.image),
-    );
+    // pinDigest: the ELF comes from the digest the tag resolves to (pinnedOrImage).
+    const ref = await pinnedOrImage(this.transport, spec);
+    this.progress(workloadName(spec), `pulling ${ref}`);
+    await pullImage(this.transport, ref, spec.credentials?.registries);
+    const inspected = await this.exec(`podman image inspect ${ref}`, podmanImageInspect(ref));
     const image = parseImageInspect(inspected.stdout);
     const plan = processPlan(image, spec);
     const pullMs = Date.now() - pullStart;
     this.progress(
       workloadName(spec),
-      `pulled ${spec.image} (${sizeOf(image.size ?? -1)}, ${elapsed(pullStart)})`,
+      `pulled ${ref} (${sizeOf(image.size ?? -1)}, ${elapsed(pullStart)})`,
     );
     const extractStart = Date.now();
     // The ELF keeps its in-image path under this root (ops' TargetRoot).
     const elfRoot = `${paths.elfCache}/${elfKey(image.id, plan.program)}/root`;
-    const extracted = await this.transport.run(extractElf(elfRoot, spec.image, plan.program));
+    const extracted = await this.transport.run(extractElf(elfRoot, ref, plan.program));
     if (extracted.exitCode !== 0) {
-      throw new CommandFailed(`taking ${plan.program} out of ${spec.image}`, extracted);
+      throw new CommandFailed(`taking ${plan.program} out of ${ref}`, extracted);
     }
     this.pulled.set(this.pullKey(spec), {
+      ...(ref !== spec.image ? { pinnedImage: ref } : {}),
       image,
       plan,
       elfRoot,
@@ -251,6 +254,7 @@ export class UnikernelRuntime implements WorkloadRuntime {
       service: spec.service,
       component: spec.name,
       image: spec.image,
+      ...(pulled.pinnedImage ? { pinnedImage: pulled.pinnedImage } : {}),
       imageId: pulled.image.id,
       digest: pulled.image.digest,
       ...(/^[a-f0-9]{64}$/.test(diskHex) ? { diskSha256: `sha256:${diskHex}` } : {}),

@@ -13,6 +13,8 @@ export interface VmRecord {
   service: string;
   component: string;
   image: string;
+  /** pinDigest: the reference the ELF was taken from, `repo:tag@sha256:…` (the tag resolved at deploy). */
+  pinnedImage?: string;
   imageId: string;
   digest: string;
   /** sha256:… of the disk image the VM boots (attestation); absent in records of older versions. */
@@ -132,6 +134,7 @@ export function vmToLive(status: VmStatus): LiveWorkload | undefined {
     version: extractVersion(record.image),
     imageId: record.imageId,
     imageDigest: record.digest,
+    ...(record.pinnedImage ? { pinnedImage: record.pinnedImage } : {}),
     state,
     running: status.alive && state === "running",
     // Neither is known: QEMU exits 0 whatever the program returned, and Nanos's reboots

@@ -209,6 +209,8 @@ function checkKnownComponent(
     env,
     bootUnit,
   };
+  // false and absent are one spec (so turning it off explicitly is no diff against never on).
+  if (!spec.pinDigest) delete spec.pinDigest;
   const secretFiles = normaliseSecretFiles(parsed.data.secretFiles);
   if (secretFiles) spec.secretFiles = secretFiles;
   else delete spec.secretFiles;

@@ -47,6 +47,8 @@ export const revisionsSchema = z.record(z.string(), z.union([z.int().min(1), z.l
 export const componentFieldsShape = {
   name: nameField,
   image: z.string().max(LIMITS.imageLength),
+  /** Resolve the image's tag to its registry digest at deploy and run exactly that digest (README: pinDigest). */
+  pinDigest: z.boolean().optional(),
   runtime: z.enum(RUNTIMES).default("container"),
   ports: z.array(z.string()).max(LIMITS.ports).default([]),
   volumes: z.array(z.string()).max(LIMITS.volumes).default([]),
@@ -126,6 +128,14 @@ export interface ComponentSpec {
   revisions?: Record<string, number | typeof UNKNOWN>;
   name: string;
   image: string;
+  /** Run the digest the tag resolved to at deploy (`repo:tag@sha256:…`); absent when false. */
+  pinDigest?: boolean;
+  /**
+   * Runtime only, never an input: the pinned reference a pinDigest component
+   * runs, handed down by an update that keeps the previous pin (diff/pin.ts);
+   * absent, the runtime resolves the tag.
+   */
+  pinnedImage?: string;
   runtime: (typeof RUNTIMES)[number];
   ports: string[];
   volumes: string[];

@@ -95,14 +95,33 @@ export function unpinnedReason(ref: ImageRef): string | undefined {
  * The reference a workload runs, given what podman recorded and what we
  * asked for: podman drops the tag of `repo:tag@digest` (it records
  * `repo@digest`), so the asked-for reference stands when it names the same
- * repository and digest; otherwise the recorded one.
+ * repository and digest; so does a tag reference that pinDigest ran as
+ * `repo:tag@pinned` (the container's pinned-digest label). Otherwise the
+ * recorded one.
  */
-export function runningReference(recorded: string, asked: string | undefined): string {
+export function runningReference(
+  recorded: string,
+  asked: string | undefined,
+  pinned?: string,
+): string {
   if (!asked || asked === recorded) return recorded;
   const a = parseImageRef(asked);
   const r = parseImageRef(recorded);
-  if (typeof a === "string" || typeof r === "string" || !a.digest) return recorded;
+  if (typeof a === "string" || typeof r === "string") return recorded;
+  const digest = a.digest ?? pinned;
+  if (!digest) return recorded;
   const same =
-    a.digest === r.digest && a.registry === r.registry && a.repository === r.repository && !r.tag;
+    digest === r.digest && a.registry === r.registry && a.repository === r.repository && !r.tag;
   return same ? asked : recorded;
+}
+
+/** `repo:tag` pinned to `digest`: `repo:tag@digest` (podman pulls and runs it by the digest). */
+export function pinnedReference(reference: string, digest: string): string {
+  return `${reference}@${digest}`;
+}
+
+/** The digest a reference names (`repo@sha256:…`, `repo:tag@sha256:…`), if it names one: then there is no tag to resolve. */
+export function digestOf(reference: string): string | undefined {
+  const parsed = parseImageRef(reference);
+  return typeof parsed === "string" ? undefined : parsed.digest;
 }

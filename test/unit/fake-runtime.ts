@@ -11,10 +11,14 @@ export class FakeNode {
   readonly workloads = new Map<string, LiveWorkload>();
   readonly calls: string[] = [];
   private started = 0;
+  /** What the node answers to refresh's registry query (commands/registry-digest), when set. */
+  registryAnswer?: string;
 
   readonly transport: Transport = {
     label: "fake@node:22",
     run: async (argv) => {
+      if (this.registryAnswer !== undefined && argv[2]?.includes("skopeo"))
+        return { exitCode: 0, stdout: this.registryAnswer, stderr: "" };
       throw new Error(`the fake node runs no command: ${argv.join(" ")}`);
     },
     ready: async () => undefined,
@@ -43,6 +47,7 @@ export class FakeNode {
       cmd: spec.cmd,
       env: spec.env,
       labels: { "io.pulumi-mcp.spec-hash": hash },
+      ...(spec.pinnedImage ? { pinnedImage: spec.pinnedImage } : {}),
     });
     const move = (from: string, to: string): void => {
       const workload = this.workloads.get(from);
@@ -52,7 +57,7 @@ export class FakeNode {
     };
     return {
       transport: this.transport,
-      pull: async (spec) => void this.calls.push(`pull ${spec.image}`),
+      pull: async (spec) => void this.calls.push(`pull ${spec.pinnedImage ?? spec.image}`),
       run: async (spec, name, hash, setAside) => {
         if (setAside) {
           this.calls.push(`set aside ${name}`);
