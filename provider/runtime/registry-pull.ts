@@ -60,7 +60,7 @@ export async function authFileFor(
   registries: readonly RegistryCredential[] | undefined,
 ): Promise<string | undefined> {
   const credential = credentialFor(image, registries);
-  return credential ? login(transport, credential) : undefined;
+  return credential ? registryLogin(transport, credential) : undefined;
 }
 
 /** The cache key of a pull: the image, and which login it was pulled with. */
