@@ -54,6 +54,9 @@ const shop = new mcp.Service("shop", {
       stopTimeout: 1,
       // Up only once it answers /version with 200; an update that never does is rolled back.
       healthcheck: { http: { port: 8080, path: "/version" }, interval: 1, retries: 5 },
+      // true: the tag is resolved to its digest at deploy and exactly that runs, also after a
+      // restart or a reboot; a tag re-pushed later shows at refresh (needs skopeo on the node).
+      pinDigest: cfg.getBoolean("pinDigest") ?? false,
     },
     {
       name: "worker",
