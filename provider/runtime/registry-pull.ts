@@ -3,7 +3,7 @@ import { podmanPullWithSize } from "../commands/podman";
 import { podmanLogin } from "../commands/registry-login";
 import { registryOf } from "../spec/image-ref";
 import type { RegistryCredential } from "../spec/node";
-import type { Transport } from "../transport";
+import type { CommandResult, Transport } from "../transport";
 import { CommandFailed, ensureSuccess } from "./command-error";
 import { runPodman } from "./podman-retry";
 import { onceFresh } from "./pull-once";
@@ -55,28 +55,50 @@ export function pullKey(image: string, registries?: readonly RegistryCredential[
 }
 
 /**
- * Pulls the image, logged in first when the node has credentials for its
- * registry (the pull then uses our auth file); without them, podman's own
- * auth lookup applies, as it always did. Returns the image's size in bytes
- * (for progress lines). Fails with podman's words, plus which registry wanted
- * credentials when that was the reason.
+ * The pull's command: `podman pull` then the image's size in bytes, with the
+ * auth file of a registry login (once per node) when the node has
+ * credentials for the image's registry; without them, podman's own auth
+ * lookup applies, as it always did. A refused login fails here.
+ */
+export async function pullCommand(
+  transport: Transport,
+  image: string,
+  registries?: readonly RegistryCredential[],
+): Promise<string[]> {
+  const credential = credentialFor(image, registries);
+  const authFile = credential ? await login(transport, credential) : undefined;
+  return podmanPullWithSize(image, authFile);
+}
+
+/** A failed pull in podman's words, plus which registry wanted credentials when that was why. */
+export function pullFailure(
+  image: string,
+  registries: readonly RegistryCredential[] | undefined,
+  result: CommandResult,
+  what = `podman pull ${image}`,
+): CommandFailed {
+  const failure = new CommandFailed(what, result);
+  if (UNAUTHORIZED.test(result.stderr)) {
+    const credential = credentialFor(image, registries);
+    const server = registryOf(image);
+    failure.message += credential
+      ? `\n(registry ${server} refused ${credential.username}: check that login's access to this repository)`
+      : `\n(registry ${server} wants credentials: add it to the node's registries)`;
+  }
+  return failure;
+}
+
+/**
+ * Pulls the image (pullCommand) and returns its size in bytes (for progress
+ * lines). Fails with pullFailure's words.
  */
 export async function pullImage(
   transport: Transport,
   image: string,
   registries?: readonly RegistryCredential[],
 ): Promise<number> {
-  const credential = credentialFor(image, registries);
-  const authFile = credential ? await login(transport, credential) : undefined;
-  const result = await runPodman(transport, podmanPullWithSize(image, authFile));
+  const result = await runPodman(transport, await pullCommand(transport, image, registries));
   // stdout: the image id, then its size in bytes.
   if (result.exitCode === 0) return Number(result.stdout.trim().split("\n").at(-1));
-  const failure = new CommandFailed(`podman pull ${image}`, result);
-  if (UNAUTHORIZED.test(result.stderr)) {
-    const server = registryOf(image);
-    failure.message += credential
-      ? `\n(registry ${server} refused ${credential.username}: check that login's access to this repository)`
-      : `\n(registry ${server} wants credentials: add it to the node's registries)`;
-  }
-  throw failure;
+  throw pullFailure(image, registries, result);
 }
