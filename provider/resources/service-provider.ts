@@ -1,13 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { isUnhealthy, planChange } from "../diff/component-diff";
+import { isUnhealthy, type NodeChange, planChange, touchesNode } from "../diff/component-diff";
 import { credentialGroups, nextRevisions, perComponent, tracked } from "../diff/revisions";
 import { diffService, type ServiceDiff } from "../diff/service-diff";
-import { runtimeFor } from "../runtime";
-import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
-import { observedBootUnit } from "../runtime/boot-unit";
-import { createWorkload, removeWorkload } from "../runtime/deploy";
-import { observedHealth } from "../runtime/health";
-import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { settleAll } from "../runtime/parallel";
 import { wantedBootUnit, workloadName } from "../spec/component";
@@ -15,6 +9,15 @@ import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
 import { isUnknown } from "../spec/unknown";
 import { inputsOnly } from "./component-state";
+import {
+  applyChange,
+  createWorkload,
+  observedBootUnit,
+  observedHealth,
+  removeWorkload,
+  runtimeFor,
+  withNodeLock,
+} from "./node-work";
 import { withoutUndefined } from "./plain-struct";
 import { progressLines } from "./progress-lines";
 import {
@@ -62,7 +65,7 @@ async function applyActive(
 ): Promise<PromiseSettledResult<void>[]> {
   return settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    const runtime = runtimeFor(component);
+    const runtime = await runtimeFor(component);
     if (spec.active) await runtime.start(workloadName(component));
     else await runtime.stop(workloadName(component), component.stopTimeout);
   });
@@ -76,7 +79,7 @@ async function refreshStatus(
   await Promise.all(
     names.map(async (name) => {
       const component = componentOf(spec, name);
-      const live = await runtimeFor(component).inspect(workloadName(component));
+      const live = await (await runtimeFor(component)).inspect(workloadName(component));
       if (live) status[name] = statusOf(live);
     }),
   );
@@ -95,11 +98,11 @@ function unhealthyComponents(status: Record<string, ComponentStatus>, spec: Serv
 }
 
 /** Runs one converge step of a service under its node's lock. */
-function locked<T>(spec: ServiceSpec, work: () => Promise<T>): Promise<T> {
+async function locked<T>(spec: ServiceSpec, work: () => Promise<T>): Promise<T> {
   const first = Object.keys(spec.components)[0];
   if (first === undefined) return work();
   return withNodeLock(
-    runtimeFor(componentOf(spec, first)).transport,
+    (await runtimeFor(componentOf(spec, first))).transport,
     spec.node.lockTimeoutMs,
     work,
   );
@@ -111,7 +114,7 @@ async function createService(inputs: Bag): Promise<pulumi.dynamic.CreateResult> 
   const names = Object.keys(spec.components);
   const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    const runtime = runtimeFor(component, progressLines);
+    const runtime = await runtimeFor(component, progressLines);
     const live = await createWorkload(runtime, component);
     if (!spec.active) await runtime.stop(live.name, component.stopTimeout);
     return live;
@@ -185,7 +188,7 @@ async function convergeService(
   const reached = { ...previous, node: spec.node, credentials: spec.credentials };
   const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(reached, name);
-    await removeWorkload(runtimeFor(component), component);
+    await removeWorkload(await runtimeFor(component), component);
   });
   removals.forEach((result, index) => {
     const name = diff.removed[index] ?? "";
@@ -200,7 +203,7 @@ async function convergeService(
   const steps = await settleAll(converge, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
     const plan = onNode[name];
-    if (!plan) return createWorkload(runtimeFor(component, progressLines), component);
+    if (!plan) return createWorkload(await runtimeFor(component, progressLines), component);
     return applyChange(plan, componentOf(previous, name), component, progressLines);
   });
   steps.forEach((result, index) => {
@@ -249,7 +252,7 @@ async function deleteService(props: Bag): Promise<void> {
   const names = Object.keys(spec.components);
   const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    await removeWorkload(runtimeFor(component), component);
+    await removeWorkload(await runtimeFor(component), component);
   });
   const failures = results.flatMap((result, index) =>
     result.status === "rejected" ? [`component ${names[index]}: ${messageOf(result.reason)}`] : [],
@@ -308,7 +311,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     await Promise.all(
       Object.keys(spec.components).map(async (name) => {
         const component = componentOf(spec, name);
-        const runtime = runtimeFor(component);
+        const runtime = await runtimeFor(component);
         const wanted = spec.active ? wantedBootUnit(component) : "none";
         const [found, bootUnit] = await Promise.all([
           runtime.observe(workloadName(component)),
