@@ -153,6 +153,28 @@ export interface SetAsideStep {
   to: string;
   /** The old container's stop timeout. */
   timeoutSeconds: number;
+  /** Remove it in the same command when the new one runs right after its start (inspectRemovingOnceRunning). */
+  removeOnceRunning?: boolean;
+}
+
+/** What inspectRemovingOnceRunning prints after the inspection when it removed the set-aside one. */
+export const PREVIOUS_REMOVED = "pulumi-mcp: previous removed";
+
+/**
+ * The new container's inspection (its JSON on stdout, as podmanInspect), and
+ * when that very inspection shows it running, the removal of the set-aside
+ * old one, which then prints PREVIOUS_REMOVED: for an update that counts as
+ * started once the new one runs (minUptime 0, no health check). A removal
+ * that fails does not fail the step (the caller removes it then).
+ */
+export function inspectRemovingOnceRunning(name: string, previous: string): string[] {
+  const script = [
+    'out=$(podman container inspect -- "$1") || exit',
+    `printf '%s\\n' "$out"`,
+    `case "$out" in *'"Status": "running"'*'"Running": true'*) podman rm --force --time 0 -- "$2" >/dev/null 2>&1 && echo '${PREVIOUS_REMOVED}';; esac`,
+    "true",
+  ].join("\n");
+  return ["sh", "-c", script, "sh", name, previous];
 }
 
 /** What `lookFirst` prints on stdout once it has looked: after it, what it found. */
@@ -249,7 +271,12 @@ export function podmanRun(
       what: `podman network reload (${net})`,
       argv: reloadNetworkPeers(net),
     })),
-    { what: `podman container inspect ${name}`, argv: podmanInspect([name]) },
+    {
+      what: `podman container inspect ${name}`,
+      argv: setAside?.removeOnceRunning
+        ? inspectRemovingOnceRunning(name, setAside.to)
+        : podmanInspect([name]),
+    },
   ];
   const argv = chainSteps(steps.map((step) => step.argv));
   const shape = { steps, runStep: before.length, asideSteps: aside.length };

@@ -2,6 +2,7 @@ import {
   LABELS,
   LOOKED,
   type LogRequest,
+  PREVIOUS_REMOVED,
   podmanInspect,
   podmanListManaged,
   podmanLogs,
@@ -186,7 +187,12 @@ export class ContainerRuntime implements WorkloadRuntime {
     if (!pullDone) settle?.(Promise.resolve(0));
     const looked = foundBy(stdout);
     if (looked) setAside?.found?.(looked.found);
-    const json = stdout.slice(stdout.indexOf("\n["));
+    // stdout ends with the new container's inspection (a JSON array), then whether the
+    // set-aside one was removed.
+    const removed = stdout.endsWith(`\n${PREVIOUS_REMOVED}\n`);
+    if (removed) setAside?.removed?.();
+    const inspected = removed ? stdout.slice(0, -(PREVIOUS_REMOVED.length + 1)) : stdout;
+    const json = inspected.slice(inspected.indexOf("\n["));
     return json.startsWith("\n[") ? parsePodmanInspect(json)[0] : undefined;
   }
 

@@ -252,11 +252,17 @@ async function swapWorkload(
   const previousName = `${name}-previous`;
   await runtime.preflight?.(spec);
   let found: Found = {};
+  let removed = false;
   const setAside: SetAside = {
     to: previousName,
     timeoutSeconds: previousSpec.stopTimeout,
     found: (seen) => {
       found = seen;
+    },
+    // Started means running right after the start: the old one can go in the same round trip.
+    removeOnceRunning: spec.minUptime === 0 && !spec.healthcheck && !runtime.checkReady,
+    removed: () => {
+      removed = true;
     },
   };
   // A runtime that looks itself does it all in the run's round trip; else look and tidy first.
@@ -266,14 +272,14 @@ async function swapWorkload(
   }
   try {
     const live = await runAndWait(runtime, spec, name, setAside);
-    if (found.old) await runtime.remove([previousName], 0);
+    if (found.old && !removed) await runtime.remove([previousName], 0);
     return live;
   } catch (error) {
     // The old workload was never moved: nothing to roll back.
     if (error instanceof SetAsideFailed) throw error.cause;
-    // Nothing was there to set aside (the new one is removed already).
+    // Nothing was there to set aside, or it is gone already (the new one is removed already).
     const old = found.old;
-    if (!old) throw error;
+    if (!old || removed) throw error;
     const message = messageOf(error);
     try {
       await runtime.remove([name], 0);

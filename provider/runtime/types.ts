@@ -48,6 +48,13 @@ export interface SetAside {
   timeoutSeconds: number;
   /** Told what `run` found, by a runtime that looks itself (`WorkloadRuntime.looksFirst`). */
   found?: (found: Found) => void;
+  /**
+   * Asks `run` to remove the set-aside one in its own round trip once the new
+   * one runs right after its start (where the update is then done: minUptime
+   * 0, no readiness or health check); `removed` is told when it did.
+   */
+  removeOnceRunning?: boolean;
+  removed?: () => void;
 }
 
 /**

@@ -177,6 +177,8 @@ describe("replaceWorkload on a runtime that pulls, looks and sets aside in its r
 
   it("one run call, then the removal of the old one; no separate pull or inspection", async () => {
     const runtime = looking(nodeRunningV1());
+    // A readiness check to pass after the start: the old one is removed once it has.
+    runtime.checkReady = async () => undefined;
     await replaceWorkload(runtime, specAt(V1), specAt(V2));
     expect(runtime.calls).toEqual([
       `pull+look ${V2} mcq-api`,
@@ -185,6 +187,22 @@ describe("replaceWorkload on a runtime that pulls, looks and sets aside in its r
       "remove mcq-api-previous",
     ]);
     expect(state(runtime)).toEqual({ "mcq-api": "v2.0.0 running" });
+  });
+
+  it("started means running right after the start (minUptime 0, no checks): the run removes the old one too", async () => {
+    const runtime = looking(nodeRunningV1());
+    await replaceWorkload(runtime, specAt(V1), specAt(V2));
+    expect(runtime.calls).toEqual([
+      `pull+look ${V2} mcq-api`,
+      "setAside mcq-api mcq-api-previous",
+      `run mcq-api ${V2}`,
+    ]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v2.0.0 running" });
+    // One that exits at once keeps the old one set aside, and gets it back.
+    const crashing = looking(nodeRunningV1());
+    crashing.crashing.add(V2);
+    await failureOf(replaceWorkload(crashing, specAt(V1), specAt(V2)));
+    expect(state(crashing)).toEqual({ "mcq-api": "v1.0.0 running" });
   });
 
   it("a new version that exits is rolled back to what the look found, started as it was", async () => {

@@ -3,7 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LOOKED, lookFirst, NAME_TAKEN_EXIT } from "../../provider/commands/podman";
+import {
+  inspectRemovingOnceRunning,
+  LOOKED,
+  lookFirst,
+  NAME_TAKEN_EXIT,
+  PREVIOUS_REMOVED,
+} from "../../provider/commands/podman";
 
 /**
  * lookFirst's script run by the real sh against a stand-in `podman` on PATH:
@@ -16,6 +22,10 @@ echo "$*" >> "$d/calls"
 if [ -e "$d/lock" ]; then echo "Error: database is locked" >&2; exit 125; fi
 case "$1 $2" in
   "container inspect")
+    if [ "$3" = "--" ]; then
+      if [ -e "$d/c-$4" ]; then printf '[\n    {\n        "State": {\n            "Status": "%s",\n            "Running": %s\n        }\n    }\n]\n' "$(cut -d' ' -f1 "$d/c-$4")" "$(grep -q '^running' "$d/c-$4" && echo true || echo false)"; else echo "Error: no such container $4" >&2; exit 125; fi
+      exit 0
+    fi
     shift 5; s=0
     for n in "$@"; do
       if [ -e "$d/c-$n" ]; then echo "$n $(cat "$d/c-$n")"; else echo "Error: no such container $n" >&2; s=125; fi
@@ -123,5 +133,30 @@ describe("lookFirst: the look (and an update's set-aside) at the head of the cha
     expect(out.stderr).toContain("database is locked");
     expect(out.stdout).toBe("");
     expect(out.calls).toHaveLength(1);
+  });
+});
+
+describe("inspectRemovingOnceRunning: the new one's inspection, and the old one's removal once it runs", () => {
+  it("running: prints the inspection, removes the set-aside one and says so", () => {
+    node({ web: "running img:v2 ", "web-previous": "exited img:v1 " });
+    const out = run(inspectRemovingOnceRunning("web", "web-previous"));
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(
+      new RegExp(`^\\[\\n[\\s\\S]*"Running": true[\\s\\S]*\\n\\]\\n${PREVIOUS_REMOVED}\\n$`),
+    );
+    expect(has("web-previous")).toBe(false);
+  });
+
+  it("not running: the set-aside one stays (the caller rolls back to it)", () => {
+    node({ web: "exited img:v2 ", "web-previous": "exited img:v1 " });
+    const out = run(inspectRemovingOnceRunning("web", "web-previous"));
+    expect(out.status).toBe(0);
+    expect(out.stdout).not.toContain(PREVIOUS_REMOVED);
+    expect(has("web-previous")).toBe(true);
+  });
+
+  it("a failed inspection fails the step", () => {
+    node({});
+    expect(run(inspectRemovingOnceRunning("web", "web-previous")).status).toBe(125);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { LOOKED, NAME_TAKEN_EXIT } from "../../provider/commands/podman";
+import {
+  inspectRemovingOnceRunning,
+  LOOKED,
+  NAME_TAKEN_EXIT,
+  PREVIOUS_REMOVED,
+} from "../../provider/commands/podman";
+import { toCommandLine } from "../../provider/commands/quote";
 import { ContainerRuntime } from "../../provider/runtime/container-runtime";
 import { NameTaken } from "../../provider/runtime/name-taken";
 import { runSteps, StepFailed } from "../../provider/runtime/run-steps";
@@ -59,15 +65,20 @@ describe("an update's pull, look, set-aside and run in one command (ContainerRun
   const spec = outcome.spec;
   const LOOK = `pulumi-mcp: current running ${spec.image} ${spec.image}\n${LOOKED}\n`;
   let found: Found | undefined;
+  let removed = false;
   const setAside = {
     to: "mcq-api-previous",
     timeoutSeconds: 1,
     found: (seen: Found) => {
       found = seen;
     },
+    removed: () => {
+      removed = true;
+    },
   };
   const runtimeOn = (answer: (command: string) => CommandResult) => {
     found = undefined;
+    removed = false;
     const transport = new FakeTransport(uniqueLabel(), (argv) => answer(argv.join(" ")));
     return { transport, runtime: new ContainerRuntime(transport) };
   };
@@ -85,9 +96,25 @@ describe("an update's pull, look, set-aside and run in one command (ContainerRun
       /podman pull .*podman container inspect --format .*podman stop .*podman rename .*podman run .*inspect/s,
     );
     expect(found).toEqual({ old: { image: spec.image, running: true } });
+    expect(removed).toBe(false);
     await runtime.run(spec, "mcq-api", "h", setAside);
     expect(transport.commands).toHaveLength(2);
     expect(transport.commands[1]).not.toContain("podman pull");
+  });
+
+  it("asked to, it removes the set-aside one in the same command once the new one runs, and says so", async () => {
+    const { transport, runtime } = runtimeOn(() =>
+      ok(
+        `sha256:1\n1234\n${LOOK}id\n[\n{"Name":"mcq-api","State":{"Status":"running","Running":true}}\n]\n${PREVIOUS_REMOVED}\n`,
+      ),
+    );
+    const live = await runtime.run(spec, "mcq-api", "h", { ...setAside, removeOnceRunning: true });
+    expect(live?.running).toBe(true);
+    expect(removed).toBe(true);
+    expect(transport.commands).toHaveLength(1);
+    expect(transport.commands[0]).toContain(
+      toCommandLine(inspectRemovingOnceRunning("mcq-api", "mcq-api-previous")),
+    );
   });
 
   it("runs on one node at once share the first one's pull: the others wait for it and do not pull", async () => {

@@ -72,6 +72,9 @@ export class FakeRuntime implements WorkloadRuntime {
     const live = liveWorkload(name, spec.image, !this.crashing.has(spec.image));
     live.labels = { "io.pulumi-mcp.spec-hash": specHash };
     this.workloads.set(name, live);
+    if (this.looksFirst && setAside?.removeOnceRunning && live.running) {
+      if (this.workloads.delete(setAside.to)) setAside.removed?.();
+    }
     return { ...live };
   }
 
