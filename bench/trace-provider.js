@@ -46,6 +46,8 @@ function install(probeLog) {
 
   function kindOf(command) {
     if (command.includes("flock")) return "lock";
+    // A create's or update's one command (pull, look, set aside, run, inspect: commands/podman.ts).
+    if (command.includes("pulumi-mcp: looked")) return "chained run";
     const words = command.replace(/'/g, "").split(/\s+/);
     const at = words.indexOf("podman");
     if (at < 0) return words.slice(0, 2).join(" ");
