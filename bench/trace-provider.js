@@ -46,6 +46,8 @@ function install(probeLog) {
 
   function kindOf(command) {
     if (command.includes("flock")) return "lock";
+    // A create's or update's one command (pull, look, set aside, run, inspect: commands/podman.ts).
+    if (command.includes("pulumi-mcp: looked")) return "chained run";
     const words = command.replace(/'/g, "").split(/\s+/);
     const at = words.indexOf("podman");
     if (at < 0) return words.slice(0, 2).join(" ");
@@ -56,8 +58,7 @@ function install(probeLog) {
     return `podman ${sub}`;
   }
 
-  function hookSsh2(mcpDir) {
-    const ssh2 = require("node:module").createRequire(path.join(mcpDir, "package.json"))("ssh2");
+  function hookSsh2(ssh2) {
     const proto = ssh2.Client.prototype;
     const connect = proto.connect;
     proto.connect = function benchConnect(config, ...rest) {
@@ -158,11 +159,12 @@ function install(probeLog) {
   let unikernelRuntime;
   try {
     const mcpDir = path.dirname(path.dirname(fromProgram("pulumi-mcp/dist/index.js")));
-    hookSsh2(mcpDir);
+    // ssh2 and the runtime are watched, not loaded: a no-change run's provider loads neither.
+    require(path.join(__dirname, "../test/cli/on-first-load.js")).onFirstLoad("ssh2", hookSsh2);
     hookTransport(mcpDir);
     hookProvider(mcpDir);
     transportIndex = require(path.join(mcpDir, "dist/transport/index.js"));
-    unikernelRuntime = require(path.join(mcpDir, "dist/runtime/unikernel-runtime.js"));
+    unikernelRuntime = path.join(mcpDir, "dist/runtime/unikernel-runtime.js");
   } catch (error) {
     trace.problems.push(`hooks not installed: ${error.message}`);
   }
@@ -177,7 +179,8 @@ function install(probeLog) {
       trace.problems.push(`counters unavailable: ${error.message}`);
     }
     // A unikernel deploy's phases (pull, ELF extraction, ops build, QEMU start), by VM name.
-    if (unikernelRuntime) trace.phases = Object.fromEntries(unikernelRuntime.lastDeployPhases);
+    const unikernel = unikernelRuntime && require.cache[unikernelRuntime]?.exports;
+    if (unikernel) trace.phases = Object.fromEntries(unikernel.lastDeployPhases);
     trace.exit = Date.now();
     require("node:fs").appendFileSync(probeLog, `bench-trace ${JSON.stringify(trace)}\n`);
   }

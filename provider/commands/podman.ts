@@ -159,16 +159,80 @@ export interface SetAsideStep {
   to: string;
   /** The old container's stop timeout. */
   timeoutSeconds: number;
+  /** Remove it in the same command when the new one runs right after its start (inspectRemovingOnceRunning). */
+  removeOnceRunning?: boolean;
+}
+
+/** What inspectRemovingOnceRunning prints after the inspection when it removed the set-aside one. */
+export const PREVIOUS_REMOVED = "pulumi-mcp: previous removed";
+
+/**
+ * The new container's inspection (its JSON on stdout, as podmanInspect), and
+ * when that very inspection shows it running, the removal of the set-aside
+ * old one, which then prints PREVIOUS_REMOVED: for an update that counts as
+ * started once the new one runs (minUptime 0, no health check). A removal
+ * that fails does not fail the step (the caller removes it then).
+ */
+export function inspectRemovingOnceRunning(name: string, previous: string): string[] {
+  const script = [
+    'out=$(podman container inspect -- "$1") || exit',
+    `printf '%s\\n' "$out"`,
+    `case "$out" in *'"Status": "running"'*'"Running": true'*) podman rm --force --time 0 -- "$2" >/dev/null 2>&1 && echo '${PREVIOUS_REMOVED}';; esac`,
+    "true",
+  ].join("\n");
+  return ["sh", "-c", script, "sh", name, previous];
+}
+
+/** What `lookFirst` prints on stdout once it has looked: after it, what it found. */
+export const LOOKED = "pulumi-mcp: looked";
+/** `lookFirst`'s exit status when asked to create under a name a container already has. */
+export const NAME_TAKEN_EXIT = 3;
+
+/**
+ * The first step of a run in one remote command: one `podman container
+ * inspect` of the name and of its set-aside name, which prints
+ * `pulumi-mcp: current|previous <status> <image> [<image label>]` for those
+ * that exist, then LOOKED. For a
+ * create (no `setAside`) it stops there with NAME_TAKEN_EXIT when the name is
+ * taken. For an update it sets aside what is there: a container under the
+ * name is stopped and renamed to `setAside.to` (a leftover of an interrupted
+ * update under that name is removed first; a rename that fails starts a
+ * running old one again), and with only a set-aside one (an update
+ * interrupted after setting aside) that one stays where it is. Any other
+ * failure of the inspection exits 125 with podman's words on stderr.
+ * Idempotent: a retry of the step after a transient failure picks up where
+ * it stopped.
+ */
+export function lookFirst(name: string, previous: string, setAside?: SetAsideStep): string[] {
+  const script = [
+    `out=$(podman container inspect --format '{{.Name}} {{.State.Status}} {{.Config.Image}} {{index .Config.Labels "${LABELS.image}"}}' -- "$1" "$2" 2>&1)`,
+    "cur= prev= bad=",
+    'while read -r who st rest; do if [ -z "$who" ]; then :; elif [ "$who" = "$1" ]; then cur="$st $rest"; elif [ "$who" = "$2" ]; then prev="$st $rest"; else case "$who $st $rest" in *[Nn]"o such container"*|*[Nn]"o such object"*) ;; *) bad=1;; esac; fi; done <<EOF',
+    "$out",
+    "EOF",
+    `[ -z "$bad" ] || { printf '%s\\n' "$out" >&2; exit 125; }`,
+    'if [ -n "$cur" ]; then echo "pulumi-mcp: current $cur"; fi',
+    'if [ -n "$prev" ]; then echo "pulumi-mcp: previous $prev"; fi',
+    `echo '${LOOKED}'`,
+    setAside
+      ? `if [ -n "$cur" ]; then if [ -n "$prev" ]; then podman rm --force --time 0 -- "$2" >/dev/null || exit; fi; podman stop --ignore --time "$3" -- "$1" >/dev/null || exit; podman rename -- "$1" "$2" || { s=$?; case "$cur" in running*) podman start -- "$1" >/dev/null;; esac; exit $s; }; fi`
+      : `if [ -n "$cur" ]; then echo "a container named $1 already exists" >&2; exit ${NAME_TAKEN_EXIT}; fi`,
+  ].join("\n");
+  return ["sh", "-c", script, "sh", name, previous, String(setAside?.timeoutSeconds ?? 0)];
 }
 
 /**
- * Starts a component in one remote command: for an update, stop the old
- * container and rename it aside (`setAside`); make the bind mounts' missing
+ * Starts a component in one remote command: pull the image when asked
+ * (`pull`); look at what has the name and its set-aside name (lookFirst: a
+ * create stops there when the name is taken, an update sets the old
+ * container aside as `setAside.to`); make the bind mounts' missing
  * host directories (podman refuses them; MCP keeps data in /srv/<service>);
  * create its network if it names one that does not exist yet; `podman run -d`;
  * heal the DNS of the network's other containers (reloadNetworkPeers); then
  * inspect the new container, so its first state costs no extra round trip.
- * `asideSteps` is how many of `steps` set the old container aside and
+ * `asideSteps` is how many of `steps` come before anything is changed (the
+ * pull, the look and the set-aside: a failure there leaves the old container
+ * under its name) and
  * `runStep` the index of the run; `argv` chains them (chainSteps: a failure
  * names its step). Env values are not in the argv: they arrive on stdin
  * (env-file).
@@ -180,6 +244,8 @@ export function podmanRun(
     specHash: string;
     secretFlags?: readonly string[];
     setAside?: SetAsideStep;
+    /** The pull's argv, when the image is to be pulled first in the same command. */
+    pull?: string[];
   },
 ): CommandWithInput & { steps: CommandStep[]; runStep: number; asideSteps: number } {
   const name = options.name ?? workloadName(spec);
@@ -188,12 +254,15 @@ export function podmanRun(
   const hasEnv = Object.keys(spec.env).length > 0;
   const { setAside } = options;
   const network = spec.network && !NETWORK_MODES.has(spec.network) ? [spec.network] : [];
-  const aside: CommandStep[] = setAside
-    ? [
-        { what: `podman stop ${name}`, argv: podmanStop([name], setAside.timeoutSeconds) },
-        { what: `podman rename ${name} ${setAside.to}`, argv: podmanRename(name, setAside.to) },
-      ]
-    : [];
+  const aside: CommandStep[] = [
+    ...(options.pull ? [{ what: `podman pull ${spec.image}`, argv: options.pull }] : []),
+    {
+      what: setAside
+        ? `looking at ${name} and setting it aside as ${setAside.to} (podman container inspect, stop, rename)`
+        : `looking for a container named ${name} (podman container inspect)`,
+      argv: lookFirst(name, setAside?.to ?? `${name}-previous`, setAside),
+    },
+  ];
   const before: CommandStep[] = [
     ...aside,
     ...(hostPaths.length > 0
@@ -208,7 +277,12 @@ export function podmanRun(
       what: `podman network reload (${net})`,
       argv: reloadNetworkPeers(net),
     })),
-    { what: `podman container inspect ${name}`, argv: podmanInspect([name]) },
+    {
+      what: `podman container inspect ${name}`,
+      argv: setAside?.removeOnceRunning
+        ? inspectRemovingOnceRunning(name, setAside.to)
+        : podmanInspect([name]),
+    },
   ];
   const argv = chainSteps(steps.map((step) => step.argv));
   const shape = { steps, runStep: before.length, asideSteps: aside.length };

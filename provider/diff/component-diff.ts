@@ -68,6 +68,14 @@ export function planChange(diff: ComponentDiff): ChangePlan {
   return onNode.every((field) => BOOT_UNIT_ONLY.has(field)) ? "boot-unit" : "recreate";
 }
 
+/** A plan with something to do on the node. */
+export type NodeChange = Extract<ChangePlan, "boot-unit" | "recreate" | "replace-runtime">;
+
+/** True when the plan has something to do on the node (and so needs its connection and lock). */
+export function touchesNode(plan: ChangePlan): plan is NodeChange {
+  return plan === "boot-unit" || plan === "recreate" || plan === "replace-runtime";
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }

@@ -1,19 +1,22 @@
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
-import { diffComponent, isUnhealthy, planChange } from "../diff/component-diff";
+import { diffComponent, isUnhealthy, planChange, touchesNode } from "../diff/component-diff";
 import { credentialGroups, nextRevisions, tracked } from "../diff/revisions";
 import { keepPin } from "../diff/tag-drift";
-import { runtimeFor } from "../runtime";
-import { applyChange, touchesNode } from "../runtime/apply-change";
-import { observedBootUnit } from "../runtime/boot-unit";
-import { createWorkload, removeWorkload } from "../runtime/deploy";
-import { observedHealth } from "../runtime/health";
-import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { checkComponent } from "../spec/check-component";
 import { type ComponentSpec, wantedBootUnit, workloadName } from "../spec/component";
 import { messageOf } from "../spec/message-of";
 import { inputsOnly, specFrom, stateKeeping, stateOf } from "./component-state";
+import {
+  applyChange,
+  createWorkload,
+  observedBootUnit,
+  observedHealth,
+  removeWorkload,
+  runtimeFor,
+  withNodeLock,
+} from "./node-work";
 import { progressLines } from "./progress-lines";
 import { checkTag, noteTagDrift } from "./tag-check";
 import { workloadId } from "./workload-id";
@@ -82,7 +85,7 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: Bag): Promise<pulumi.dynamic.CreateResult> {
     const spec = specFrom(inputs, "inputs");
-    const runtime = runtimeFor(spec, progressLines);
+    const runtime = await runtimeFor(spec, progressLines);
     const live = await about(spec, "creating", () =>
       withNodeLock(runtime.transport, spec.node.lockTimeoutMs, () => createWorkload(runtime, spec)),
     );
@@ -101,7 +104,7 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     const spec = specFrom(props, "state");
-    const runtime = runtimeFor(spec);
+    const runtime = await runtimeFor(spec);
     const [live, bootUnit] = await about(spec, "reading", () =>
       Promise.all([
         // A failing health check shows as state "unhealthy": drift a refresh reports.
@@ -127,8 +130,8 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
       planned !== "replace-runtime" && isUnhealthy(olds.state, spec) ? "recreate" : planned;
     // State only (credentials, host key, timeouts, …): nothing on the node, no connection.
     if (!touchesNode(plan)) return { outs: stateKeeping(spec, olds) };
-    const live = await about(spec, "updating", () =>
-      withNodeLock(runtimeFor(spec).transport, spec.node.lockTimeoutMs, () =>
+    const live = await about(spec, "updating", async () =>
+      withNodeLock((await runtimeFor(spec)).transport, spec.node.lockTimeoutMs, () =>
         applyChange(plan, previous, spec, progressLines),
       ),
     );
@@ -137,7 +140,7 @@ const componentProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(_id: string, props: Bag): Promise<void> {
     const spec = specFrom(props, "state");
-    const runtime = runtimeFor(spec);
+    const runtime = await runtimeFor(spec);
     await about(spec, "deleting", () =>
       withNodeLock(runtime.transport, spec.node.lockTimeoutMs, () => removeWorkload(runtime, spec)),
     );

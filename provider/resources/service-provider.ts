@@ -1,14 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { isUnhealthy, planChange } from "../diff/component-diff";
+import { isUnhealthy, type NodeChange, planChange, touchesNode } from "../diff/component-diff";
 import { credentialGroups, nextRevisions, perComponent, tracked } from "../diff/revisions";
 import { diffService, type ServiceDiff } from "../diff/service-diff";
 import { keepPin } from "../diff/tag-drift";
-import { runtimeFor } from "../runtime";
-import { applyChange, type NodeChange, touchesNode } from "../runtime/apply-change";
-import { observedBootUnit } from "../runtime/boot-unit";
-import { createWorkload, removeWorkload } from "../runtime/deploy";
-import { observedHealth } from "../runtime/health";
-import { withNodeLock } from "../runtime/node-lock";
 import { observedSpec } from "../runtime/observed-spec";
 import { settleAll } from "../runtime/parallel";
 import { wantedBootUnit, workloadName } from "../spec/component";
@@ -16,6 +10,15 @@ import { messageOf } from "../spec/message-of";
 import { checkService, componentOf, type ServiceSpec } from "../spec/service";
 import { isUnknown } from "../spec/unknown";
 import { inputsOnly } from "./component-state";
+import {
+  applyChange,
+  createWorkload,
+  observedBootUnit,
+  observedHealth,
+  removeWorkload,
+  runtimeFor,
+  withNodeLock,
+} from "./node-work";
 import { withoutUndefined } from "./plain-struct";
 import { progressLines } from "./progress-lines";
 import {
@@ -64,7 +67,7 @@ async function applyActive(
 ): Promise<PromiseSettledResult<void>[]> {
   return settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    const runtime = runtimeFor(component);
+    const runtime = await runtimeFor(component);
     if (spec.active) await runtime.start(workloadName(component));
     else await runtime.stop(workloadName(component), component.stopTimeout);
   });
@@ -78,7 +81,7 @@ async function refreshStatus(
   await Promise.all(
     names.map(async (name) => {
       const component = componentOf(spec, name);
-      const live = await runtimeFor(component).inspect(workloadName(component));
+      const live = await (await runtimeFor(component)).inspect(workloadName(component));
       if (live) status[name] = statusOf(live);
     }),
   );
@@ -109,11 +112,11 @@ function noteTagDrifts(spec: ServiceSpec, olds: Bag): void {
 }
 
 /** Runs one converge step of a service under its node's lock. */
-function locked<T>(spec: ServiceSpec, work: () => Promise<T>): Promise<T> {
+async function locked<T>(spec: ServiceSpec, work: () => Promise<T>): Promise<T> {
   const first = Object.keys(spec.components)[0];
   if (first === undefined) return work();
   return withNodeLock(
-    runtimeFor(componentOf(spec, first)).transport,
+    (await runtimeFor(componentOf(spec, first))).transport,
     spec.node.lockTimeoutMs,
     work,
   );
@@ -125,7 +128,7 @@ async function createService(inputs: Bag): Promise<pulumi.dynamic.CreateResult> 
   const names = Object.keys(spec.components);
   const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    const runtime = runtimeFor(component, progressLines);
+    const runtime = await runtimeFor(component, progressLines);
     const live = await createWorkload(runtime, component);
     if (!spec.active) await runtime.stop(live.name, component.stopTimeout);
     return live;
@@ -199,7 +202,7 @@ async function convergeService(
   const reached = { ...previous, node: spec.node, credentials: spec.credentials };
   const removals = await settleAll(diff.removed, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(reached, name);
-    await removeWorkload(runtimeFor(component), component);
+    await removeWorkload(await runtimeFor(component), component);
   });
   removals.forEach((result, index) => {
     const name = diff.removed[index] ?? "";
@@ -214,7 +217,7 @@ async function convergeService(
   const steps = await settleAll(converge, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
     const plan = onNode[name];
-    if (!plan) return createWorkload(runtimeFor(component, progressLines), component);
+    if (!plan) return createWorkload(await runtimeFor(component, progressLines), component);
     // pinDigest: a recreate for another field runs the digest that ran before.
     const kept = keepPin(componentOf(previous, name), component, lastStatus[name]?.pinnedImage);
     return applyChange(plan, componentOf(previous, name), kept, progressLines);
@@ -265,7 +268,7 @@ async function deleteService(props: Bag): Promise<void> {
   const names = Object.keys(spec.components);
   const results = await settleAll(names, PARALLEL_COMPONENTS, async (name) => {
     const component = componentOf(spec, name);
-    await removeWorkload(runtimeFor(component), component);
+    await removeWorkload(await runtimeFor(component), component);
   });
   const failures = results.flatMap((result, index) =>
     result.status === "rejected" ? [`component ${names[index]}: ${messageOf(result.reason)}`] : [],
@@ -325,7 +328,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     await Promise.all(
       Object.keys(spec.components).map(async (name) => {
         const component = componentOf(spec, name);
-        const runtime = runtimeFor(component);
+        const runtime = await runtimeFor(component);
         const wanted = spec.active ? wantedBootUnit(component) : "none";
         const [found, bootUnit] = await Promise.all([
           runtime.observe(workloadName(component)),

@@ -1,9 +1,10 @@
 import type { TagAnswer } from "../commands/registry-digest";
 import { describeTagDrift, driftInState, type TagDrift, tagDrift } from "../diff/tag-drift";
-import { credentialFor } from "../runtime/registry-pull";
-import { tagInRegistry } from "../runtime/tag-digest";
 import type { LiveWorkload } from "../runtime/types";
 import { type ComponentSpec, workloadName } from "../spec/component";
+import { credentialFor } from "../spec/image-ref";
+import type { Transport } from "../transport";
+import { tagInRegistry } from "./node-work";
 import { noticeLine } from "./progress-lines";
 
 /**
@@ -15,7 +16,7 @@ import { noticeLine } from "./progress-lines";
 export async function checkTag(
   spec: ComponentSpec,
   live: LiveWorkload,
-  transport: Parameters<typeof tagInRegistry>[0],
+  transport: Transport,
 ): Promise<{ registry?: TagAnswer; drift?: TagDrift }> {
   if (live.image !== spec.image) return {};
   // The refresh snapshot asked already (with the auth file on the node); asked again with the

@@ -1,17 +1,9 @@
-import type { ChangePlan } from "../diff/component-diff";
+import type { NodeChange } from "../diff/component-diff";
 import type { ComponentSpec } from "../spec/component";
 import { createWorkload, removeWorkload, replaceWorkload, syncBootUnitOnly } from "./deploy";
 import { runtimeFor } from "./index";
 import type { Progress } from "./progress";
 import type { LiveWorkload } from "./types";
-
-/** A plan with something to do on the node. */
-export type NodeChange = Extract<ChangePlan, "boot-unit" | "recreate" | "replace-runtime">;
-
-/** True when the plan has something to do on the node (and so needs its connection and lock). */
-export function touchesNode(plan: ChangePlan): plan is NodeChange {
-  return plan === "boot-unit" || plan === "recreate" || plan === "replace-runtime";
-}
 
 /**
  * Applies one component's change on its node: the one path by which

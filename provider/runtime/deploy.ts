@@ -6,10 +6,11 @@ import { messageOf } from "../spec/message-of";
 import { removeBootUnit, syncBootUnit } from "./boot-unit";
 import { sweepSecretFiles } from "./container-secrets";
 import { HealthWatch } from "./health";
+import { NameTaken } from "./name-taken";
 import { observedSpec } from "./observed-spec";
 import { elapsed } from "./progress";
 import { SetAsideFailed } from "./set-aside-failed";
-import type { LiveWorkload, SetAside, WorkloadRuntime } from "./types";
+import type { Found, LiveWorkload, SetAside, WorkloadRuntime } from "./types";
 
 const LOG_TAIL_LINES = 50;
 const POLL_MS = 250;
@@ -204,6 +205,14 @@ async function startWorkload(runtime: WorkloadRuntime, spec: ComponentSpec): Pro
   const name = workloadName(spec);
   // What this node's login cannot do as asked is refused before anything is touched.
   await runtime.preflight?.(spec);
+  if (runtime.looksFirst) {
+    // Pull, look and run in one round trip; a taken name is looked at closer below.
+    try {
+      return await runAndWait(runtime, spec, name);
+    } catch (error) {
+      if (!(error instanceof NameTaken)) throw error;
+    }
+  }
   // The pull fails a bad tag before anything is touched; the inspect only looks.
   const [, existing] = await Promise.all([runtime.pull(spec), runtime.inspect(name)]);
   if (!existing) return runAndWait(runtime, spec, name);
@@ -242,41 +251,40 @@ async function swapWorkload(
   const name = workloadName(spec);
   const previousName = `${name}-previous`;
   await runtime.preflight?.(spec);
-  // Asked together, so a batching runtime answers both inspections in one round
-  // trip, while the pull fails a bad tag before anything is touched.
-  let [, current, setAside] = await Promise.all([
-    runtime.pull(spec),
-    runtime.inspect(name),
-    runtime.inspect(previousName),
-  ]);
-  // The old workload was serving: if the new one fails, start it again.
-  let wasServing = current?.running === true;
-  if (!current) {
-    // An update interrupted after the old workload was set aside: put it back first,
-    // so this attempt can roll back to it like any other.
-    if (!setAside) return runAndWait(runtime, spec, name);
-    await runtime.rename(previousName, name);
-    current = setAside;
-    setAside = undefined;
-    wasServing = true;
+  let found: Found = {};
+  let removed = false;
+  const setAside: SetAside = {
+    to: previousName,
+    timeoutSeconds: previousSpec.stopTimeout,
+    found: (seen) => {
+      found = seen;
+    },
+    // Started means running right after the start: the old one can go in the same round trip.
+    removeOnceRunning: spec.minUptime === 0 && !spec.healthcheck && !runtime.checkReady,
+    removed: () => {
+      removed = true;
+    },
+  };
+  // A runtime that looks itself does it all in the run's round trip; else look and tidy first.
+  if (!runtime.looksFirst) {
+    found = await lookAndTidy(runtime, spec, name, previousName);
+    if (!found.old) return runAndWait(runtime, spec, name);
   }
-  // A leftover of an interrupted update that got further than setting aside.
-  if (setAside) await runtime.remove([previousName], 0);
   try {
-    const live = await runAndWait(runtime, spec, name, {
-      to: previousName,
-      timeoutSeconds: previousSpec.stopTimeout,
-    });
-    await runtime.remove([previousName], 0);
+    const live = await runAndWait(runtime, spec, name, setAside);
+    if (found.old && !removed) await runtime.remove([previousName], 0);
     return live;
   } catch (error) {
     // The old workload was never moved: nothing to roll back.
     if (error instanceof SetAsideFailed) throw error.cause;
+    // Nothing was there to set aside, or it is gone already (the new one is removed already).
+    const old = found.old;
+    if (!old || removed) throw error;
     const message = messageOf(error);
     try {
       await runtime.remove([name], 0);
       await runtime.rename(previousName, name);
-      if (wasServing) await runtime.start(name);
+      if (old.running) await runtime.start(name);
     } catch (rollbackError) {
       const why = messageOf(rollbackError);
       throw new DeployError(
@@ -284,9 +292,38 @@ async function swapWorkload(
       );
     }
     throw new DeployError(
-      `update of ${name} to ${spec.image} failed; rolled back to ${current.image}.\n${message}`,
+      `update of ${name} to ${spec.image} failed; rolled back to ${old.image}.\n${message}`,
     );
   }
+}
+
+/**
+ * Before an update, for a runtime that does not look itself: pulls (a bad tag
+ * fails before anything is touched) and inspects the workload and its
+ * set-aside name together (a batching runtime answers both in one round
+ * trip). An update interrupted after setting the old workload aside gets it
+ * put back first, so this attempt can roll back to it like any other; a
+ * leftover set-aside next to a current one (an update that got further) is
+ * removed.
+ */
+async function lookAndTidy(
+  runtime: WorkloadRuntime,
+  spec: ComponentSpec,
+  name: string,
+  previousName: string,
+): Promise<Found> {
+  const [, current, setAside] = await Promise.all([
+    runtime.pull(spec),
+    runtime.inspect(name),
+    runtime.inspect(previousName),
+  ]);
+  if (!current) {
+    if (!setAside) return {};
+    await runtime.rename(previousName, name);
+    return { old: { image: setAside.image, running: true } };
+  }
+  if (setAside) await runtime.remove([previousName], 0);
+  return { old: { image: current.image, running: current.running } };
 }
 
 /**

@@ -7,11 +7,12 @@ import {
   skopeoInspect,
 } from "../commands/image";
 import { type ImageSpec, imageName } from "../spec/image";
+import { credentialFor } from "../spec/image-ref";
 import type { CommandResult, Transport } from "../transport";
 import { type BuildContext, buildContext } from "./build-context";
 import { CommandFailed } from "./command-error";
 import { contextTar } from "./context-tar";
-import { credentialFor, refusalHint, registryLogin } from "./registry-pull";
+import { refusalHint, registryLogin } from "./registry-pull";
 
 /** A tag as the registry holds it. */
 export interface RegistryTag {

@@ -40,3 +40,23 @@ export function pullOnce<T>(
 ): Promise<T> {
   return onceFresh(transport, `pull\u0000${image}`, pull);
 }
+
+/** The pull of (node, image) in flight or done within FRESH_MS (pullOnce), if there is one. */
+export function recentPull<T>(transport: Transport, image: string): Promise<T> | undefined {
+  const known = done.get(`${transport.label}\u0000pull\u0000${image}`);
+  return known && Date.now() - known.at < FRESH_MS ? (known.result as Promise<T>) : undefined;
+}
+
+/**
+ * Takes the pull of (node, image) on for pullOnce's other callers: they wait
+ * for what `settle` is given (the pull done another way, in a chained
+ * command). Only when no pull of it is in flight or fresh (recentPull).
+ */
+export function claimPull<T>(transport: Transport, image: string): (result: Promise<T>) => void {
+  let settle: (result: Promise<T>) => void = () => {};
+  const result = new Promise<T>((resolve) => {
+    settle = resolve;
+  });
+  onceFresh(transport, `pull\u0000${image}`, () => result);
+  return settle;
+}

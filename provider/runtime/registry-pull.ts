@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { podmanPullWithSize } from "../commands/podman";
 import { podmanLogin } from "../commands/registry-login";
-import { registryOf } from "../spec/image-ref";
+import { credentialFor, registryOf } from "../spec/image-ref";
 import type { RegistryCredential } from "../spec/node";
-import type { Transport } from "../transport";
+import type { CommandResult, Transport } from "../transport";
 import { CommandFailed, ensureSuccess } from "./command-error";
 import { runPodman } from "./podman-retry";
 import { onceFresh } from "./pull-once";
@@ -11,15 +11,6 @@ import { onceFresh } from "./pull-once";
 /** podman's words when a registry wants credentials it did not get (or refuses the ones it got). */
 const UNAUTHORIZED =
   /authentication required|unauthorized|requested access to the resource is denied/i;
-
-/** The node's login for the registry an image is pulled from, if it has one. */
-export function credentialFor(
-  image: string,
-  registries: readonly RegistryCredential[] | undefined,
-): RegistryCredential | undefined {
-  const server = registryOf(image);
-  return registries?.find((registry) => registry.server === server);
-}
 
 /** Tells logins apart in this process's caches without keeping the password in a key. */
 function fingerprint(credential: RegistryCredential): string {
@@ -70,25 +61,44 @@ export function pullKey(image: string, registries?: readonly RegistryCredential[
 }
 
 /**
- * Pulls the image, logged in first when the node has credentials for its
- * registry (the pull then uses our auth file); without them, podman's own
- * auth lookup applies, as it always did. Returns the image's size in bytes
- * (for progress lines). Fails with podman's words, plus which registry wanted
- * credentials when that was the reason.
+ * The pull's command: `podman pull` then the image's size in bytes, with the
+ * auth file of a registry login (once per node) when the node has
+ * credentials for the image's registry; without them, podman's own auth
+ * lookup applies, as it always did. A refused login fails here.
+ */
+export async function pullCommand(
+  transport: Transport,
+  image: string,
+  registries?: readonly RegistryCredential[],
+): Promise<string[]> {
+  return podmanPullWithSize(image, await authFileFor(transport, image, registries));
+}
+
+/** A failed pull in podman's words, plus which registry wanted credentials when that was why. */
+export function pullFailure(
+  image: string,
+  registries: readonly RegistryCredential[] | undefined,
+  result: CommandResult,
+  what = `podman pull ${image}`,
+): CommandFailed {
+  const failure = new CommandFailed(what, result);
+  failure.message += refusalHint(result.stderr, image, credentialFor(image, registries));
+  return failure;
+}
+
+/**
+ * Pulls the image (pullCommand) and returns its size in bytes (for progress
+ * lines). Fails with pullFailure's words.
  */
 export async function pullImage(
   transport: Transport,
   image: string,
   registries?: readonly RegistryCredential[],
 ): Promise<number> {
-  const credential = credentialFor(image, registries);
-  const authFile = credential ? await registryLogin(transport, credential) : undefined;
-  const result = await runPodman(transport, podmanPullWithSize(image, authFile));
+  const result = await runPodman(transport, await pullCommand(transport, image, registries));
   // stdout: the image id, then its size in bytes.
   if (result.exitCode === 0) return Number(result.stdout.trim().split("\n").at(-1));
-  const failure = new CommandFailed(`podman pull ${image}`, result);
-  failure.message += refusalHint(result.stderr, image, credential);
-  throw failure;
+  throw pullFailure(image, registries, result);
 }
 
 /** Which registry wanted credentials (or refused the login given), when that is why a command failed; "" otherwise. */

@@ -42,10 +42,24 @@ export interface LiveWorkload {
   registry?: TagAnswer;
 }
 
+/** What an update found before setting aside: the old workload (its image, whether it ran), if any. */
+export interface Found {
+  old?: { image: string; running: boolean };
+}
+
 /** An update's set-aside: the old workload's name while set aside, and its stop timeout. */
 export interface SetAside {
   to: string;
   timeoutSeconds: number;
+  /** Told what `run` found, by a runtime that looks itself (`WorkloadRuntime.looksFirst`). */
+  found?: (found: Found) => void;
+  /**
+   * Asks `run` to remove the set-aside one in its own round trip once the new
+   * one runs right after its start (where the update is then done: minUptime
+   * 0, no readiness or health check); `removed` is told when it did.
+   */
+  removeOnceRunning?: boolean;
+  removed?: () => void;
 }
 
 /**
@@ -58,6 +72,17 @@ export interface WorkloadRuntime {
   readonly progress?: Progress;
   /** Fetches what `run` needs (image, extracted binary, …); a bad tag fails here. */
   pull(spec: ComponentSpec): Promise<void>;
+  /**
+   * True when `run` pulls (unless pulled moments ago) and looks at the name
+   * itself, in the same round trip as the run: without `setAside` it refuses
+   * a taken name with NameTaken, touching nothing; with `setAside` it sets
+   * aside whatever is there to set aside (a workload under the name; with only
+   * one under `setAside.to`, left by an interrupted update, that one stays
+   * there as the old one; with neither it just runs) and tells
+   * `setAside.found` what it found. Otherwise the caller pulls, inspects and
+   * tidies first.
+   */
+  readonly looksFirst?: boolean;
   /**
    * Creates and starts the workload; on failure nothing of it is left behind.
    * Returns its state right after starting when that comes at no extra cost.

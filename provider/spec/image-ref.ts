@@ -1,3 +1,4 @@
+import type { RegistryCredential } from "./node";
 /**
  * OCI image references, parsed the way distribution/reference (and so podman) does:
  * `[registry[:port]/]path[:tag][@algorithm:hex]`.
@@ -124,4 +125,13 @@ export function pinnedReference(reference: string, digest: string): string {
 export function digestOf(reference: string): string | undefined {
   const parsed = parseImageRef(reference);
   return typeof parsed === "string" ? undefined : parsed.digest;
+}
+
+/** The node's login for the registry an image is pulled from, if it has one. */
+export function credentialFor(
+  image: string,
+  registries: readonly RegistryCredential[] | undefined,
+): RegistryCredential | undefined {
+  const server = registryOf(image);
+  return registries?.find((registry) => registry.server === server);
 }

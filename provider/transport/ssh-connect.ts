@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { Client, type ConnectConfig } from "ssh2";
+import type { Client, ConnectConfig } from "ssh2";
 import { messageOf } from "../spec/message-of";
 import type { NodeCredentials, NodeTarget } from "../spec/node";
 import { countersFor } from "./counters";
@@ -35,7 +35,10 @@ function connectOnce(
 ): Promise<Client> {
   const label = nodeLabel(node);
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    // Loaded on the first connection only: a run with nothing to do on a node (a no-change
+    // preview or up: check and diff) never loads ssh2.
+    const ssh2: typeof import("ssh2") = require("ssh2");
+    const client = new ssh2.Client();
     let presented: string | undefined;
     let rejectedKey: { expected: string } | undefined;
     const config: ConnectConfig = {

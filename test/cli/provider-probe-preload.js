@@ -58,11 +58,8 @@ if (log && isProvider) {
   };
   require("node:module").syncBuiltinESMExports();
 
-  // ssh2 from the program's own node_modules: the copy pulumi-mcp loads there.
-  const { createRequire } = require("node:module");
-  const path = require("node:path");
-  try {
-    const { Client } = createRequire(path.join(process.cwd(), "package.json"))("ssh2");
+  // ssh2 when pulumi-mcp first loads it (on its first connection; a no-change run never does).
+  require("./on-first-load.js").onFirstLoad("ssh2", ({ Client }) => {
     const clientConnect = Client.prototype.connect;
     const clientExec = Client.prototype.exec;
     Client.prototype.connect = function countedConnect(config) {
@@ -75,7 +72,5 @@ if (log && isProvider) {
       write(`exec ${this.pulumiMcpProbeWhere ?? "?"} ${String(command).replace(/\n/g, "\\n")}`);
       return clientExec.call(this, command, ...rest);
     };
-  } catch (error) {
-    write(`probe-error cannot load ssh2 from ${process.cwd()}: ${error.message}`);
-  }
+  });
 }

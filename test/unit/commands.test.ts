@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 import { chain, chainSteps, failedStep } from "../../provider/commands/chain";
 import {
   ensureNetwork,
+  lookFirst,
   podmanInspectManaged,
+  podmanPull,
   podmanRemove,
   podmanRun,
   podmanRunArgv,
@@ -140,31 +142,31 @@ describe("podman argv builders", () => {
     // One remote command: the volume's host directory, the run, the new container's state.
     const { argv, stdin, steps, runStep } = podmanRun(spec, { specHash: "abc" });
     expect(steps.map((step) => step.argv)).toEqual([
+      lookFirst("mcq-api", "mcq-api-previous"),
       ["mkdir", "-p", "--", "/srv/mcq"],
       ensureNetwork("mcpnet"),
       ["sh", "-c", 'cat | exec "$@"', "sh", ...run],
       reloadNetworkPeers("mcpnet"),
       ["podman", "container", "inspect", "--", "mcq-api"],
     ]);
-    expect(runStep).toBe(2);
+    expect(runStep).toBe(3);
     expect(argv).toEqual(chainSteps(steps.map((step) => step.argv)));
     expect(argv.join(" ")).not.toContain("secret-value");
     expect(stdin).toContain("secret-value");
-    // An update: the old container stopped and renamed aside first, in the same command.
-    const update = podmanRun(spec, {
-      specHash: "abc",
-      setAside: { to: "mcq-api-previous", timeoutSeconds: 3 },
-    });
+    // An update: pulled, looked at, the old container stopped and renamed aside first, in the
+    // same command.
+    const setAside = { to: "mcq-api-previous", timeoutSeconds: 3 };
+    const update = podmanRun(spec, { specHash: "abc", setAside, pull: podmanPull(spec.image) });
     expect(update.steps.map((step) => step.what)).toEqual([
-      "podman stop mcq-api",
-      "podman rename mcq-api mcq-api-previous",
+      `podman pull ${spec.image}`,
+      "looking at mcq-api and setting it aside as mcq-api-previous (podman container inspect, stop, rename)",
       "mkdir -p /srv/mcq",
       "podman network create mcpnet",
       "podman run mcq-api",
       "podman network reload (mcpnet)",
       "podman container inspect mcq-api",
     ]);
-    expect(update.steps[0]?.argv).toEqual(podmanStop(["mcq-api"], 3));
+    expect(update.steps[1]?.argv).toEqual(lookFirst("mcq-api", "mcq-api-previous", setAside));
     expect(update.runStep).toBe(4);
     expect(update.asideSteps).toBe(2);
   });

@@ -169,6 +169,101 @@ describe("replaceWorkload (an update in place)", () => {
   });
 });
 
+describe("replaceWorkload on a runtime that pulls, looks and sets aside in its run (podman's)", () => {
+  const looking = (runtime: FakeRuntime) => {
+    runtime.looksFirst = true;
+    return runtime;
+  };
+
+  it("one run call, then the removal of the old one; no separate pull or inspection", async () => {
+    const runtime = looking(nodeRunningV1());
+    // A readiness check to pass after the start: the old one is removed once it has.
+    runtime.checkReady = async () => undefined;
+    await replaceWorkload(runtime, specAt(V1), specAt(V2));
+    expect(runtime.calls).toEqual([
+      `pull+look ${V2} mcq-api`,
+      "setAside mcq-api mcq-api-previous",
+      `run mcq-api ${V2}`,
+      "remove mcq-api-previous",
+    ]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v2.0.0 running" });
+  });
+
+  it("started means running right after the start (minUptime 0, no checks): the run removes the old one too", async () => {
+    const runtime = looking(nodeRunningV1());
+    await replaceWorkload(runtime, specAt(V1), specAt(V2));
+    expect(runtime.calls).toEqual([
+      `pull+look ${V2} mcq-api`,
+      "setAside mcq-api mcq-api-previous",
+      `run mcq-api ${V2}`,
+    ]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v2.0.0 running" });
+    // One that exits at once keeps the old one set aside, and gets it back.
+    const crashing = looking(nodeRunningV1());
+    crashing.crashing.add(V2);
+    await failureOf(replaceWorkload(crashing, specAt(V1), specAt(V2)));
+    expect(state(crashing)).toEqual({ "mcq-api": "v1.0.0 running" });
+  });
+
+  it("a new version that exits is rolled back to what the look found, started as it was", async () => {
+    const runtime = looking(nodeRunningV1());
+    runtime.crashing.add(V2);
+    const error = await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)));
+    expect(error.message).toMatch(
+      new RegExp(`^update of mcq-api to ${V2} failed; rolled back to ${V1}\\.`),
+    );
+    expect(runtime.calls.slice(-2)).toEqual(["rename mcq-api-previous mcq-api", "start mcq-api"]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v1.0.0 running" });
+  });
+
+  it("a pull or look that fails touches nothing and rolls nothing back", async () => {
+    const runtime = looking(nodeRunningV1());
+    runtime.failing.add(`pull+look ${V2} mcq-api`);
+    expect((await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)))).message).toBe(
+      `pull+look ${V2} mcq-api failed`,
+    );
+    expect(runtime.calls).toEqual([`pull+look ${V2} mcq-api`]);
+    expect(state(runtime)).toEqual({ "mcq-api": "v1.0.0 running" });
+  });
+
+  it("an update interrupted after setting aside: the set-aside one is the old one (rollback starts it)", async () => {
+    const runtime = looking(new FakeRuntime());
+    runtime.workloads.set("mcq-api-previous", liveWorkload("mcq-api-previous", V1, false));
+    runtime.crashing.add(V2);
+    const error = await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)));
+    expect(error.message).toContain(`rolled back to ${V1}`);
+    expect(state(runtime)).toEqual({ "mcq-api": "v1.0.0 running" });
+  });
+
+  it("with nothing there, it creates and removes nothing after", async () => {
+    const runtime = looking(new FakeRuntime());
+    await replaceWorkload(runtime, specAt(V1), specAt(V2));
+    expect(runtime.calls).toEqual([`pull+look ${V2} mcq-api`, `run mcq-api ${V2}`]);
+    runtime.crashing.add(V2);
+    runtime.workloads.clear();
+    const error = await failureOf(replaceWorkload(runtime, specAt(V1), specAt(V2)));
+    expect(error.message).toMatch(/^mcq-api exited with code 1 while starting/);
+    expect(state(runtime)).toEqual({});
+  });
+
+  it("a create whose name is taken looks closer, as without the look: one made from this spec is kept", async () => {
+    const runtime = looking(new FakeRuntime());
+    const spec = specAt(V1);
+    const existing = liveWorkload("mcq-api", V1);
+    existing.labels = { "io.pulumi-mcp.spec-hash": specHash(spec) };
+    runtime.workloads.set("mcq-api", existing);
+    expect((await createWorkload(runtime, spec)).image).toBe(V1);
+    // The look, then the closer look, then the wait's own look at it.
+    expect(runtime.calls).toEqual([
+      `pull+look ${V1} mcq-api`,
+      `pull ${V1}`,
+      "inspect mcq-api",
+      "inspect mcq-api",
+    ]);
+    expect(runtime.calls.some((call) => call.startsWith("run"))).toBe(false);
+  });
+});
+
 describe("createWorkload", () => {
   it("pulls and looks, then runs", async () => {
     const runtime = new FakeRuntime();

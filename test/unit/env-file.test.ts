@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { envFileText, withStdinPiped } from "../../provider/commands/env-file";
 import { opsConfigJson } from "../../provider/commands/ops";
 import { podmanRun } from "../../provider/commands/podman";
+import { toCommandLine } from "../../provider/commands/quote";
 import { opsBuildWithConfig } from "../../provider/commands/unikernel-shell";
 import { checkComponent } from "../../provider/spec/check-component";
 import { checkService } from "../../provider/spec/service";
@@ -41,10 +42,11 @@ function envOf(text: string): Record<string, string> {
 
 describe("a container's env reaches podman as an env-file on stdin", () => {
   it("podman run reads --env-file /dev/stdin through a pipe, the values only on stdin", () => {
-    const { argv, stdin } = podmanRun(specWith({ ...NODE_CHANGING, TOKEN: "s3cret" }), {
-      specHash: "h",
-    });
-    const script = argv.at(-1) ?? "";
+    const { argv, stdin, steps, runStep } = podmanRun(
+      specWith({ ...NODE_CHANGING, TOKEN: "s3cret" }),
+      { specHash: "h" },
+    );
+    const script = toCommandLine(steps[runStep]?.argv ?? []);
     expect(script).toMatch(/^sh -c 'cat \| exec "\$@"' sh podman run .* --env-file \/dev\/stdin /);
     expect(script).not.toMatch(/eval|set -a|export/);
     for (const value of [...Object.values(NODE_CHANGING), "s3cret"])

@@ -1,3 +1,4 @@
+import { NameTaken } from "../../../provider/runtime/name-taken";
 import { SetAsideFailed } from "../../../provider/runtime/set-aside-failed";
 import type { LiveWorkload, SetAside, WorkloadRuntime } from "../../../provider/runtime/types";
 import type { ComponentSpec } from "../../../provider/spec/component";
@@ -36,6 +37,8 @@ export class FakeRuntime implements WorkloadRuntime {
   readonly failing = new Set<string>();
   readonly crashing = new Set<string>();
   readonly transport = new FakeTransport("fake-node");
+  /** Set by a test of a runtime whose `run` pulls, looks and sets aside itself (as podman's). */
+  looksFirst?: boolean;
   /** Set by a test that needs a readiness check. */
   checkReady?: WorkloadRuntime["checkReady"];
   /** Set by a test that reads the progress lines. */
@@ -62,27 +65,53 @@ export class FakeRuntime implements WorkloadRuntime {
     specHash: string,
     setAside?: SetAside,
   ): Promise<LiveWorkload> {
-    if (setAside) {
-      try {
-        this.record(`setAside ${name} ${setAside.to}`);
-        const workload = this.get(name);
-        this.workloads.delete(name);
-        this.workloads.set(setAside.to, {
-          ...workload,
-          name: setAside.to,
-          running: false,
-          state: "exited",
-        });
-      } catch (error) {
-        throw new SetAsideFailed(error);
-      }
-    }
+    if (this.looksFirst) this.look(spec, name, setAside);
+    else if (setAside) this.setAside(name, setAside);
     this.record(`run ${name} ${spec.image}`);
     if (this.workloads.has(name)) throw new Error(`${name} exists`);
     const live = liveWorkload(name, spec.image, !this.crashing.has(spec.image));
     live.labels = { "io.pulumi-mcp.spec-hash": specHash };
     this.workloads.set(name, live);
+    if (this.looksFirst && setAside?.removeOnceRunning && live.running) {
+      if (this.workloads.delete(setAside.to)) setAside.removed?.();
+    }
     return { ...live };
+  }
+
+  /** As ContainerRuntime's chained run does it: pull, look, and for an update set aside (lookFirst). */
+  private look(spec: ComponentSpec, name: string, setAside: SetAside | undefined): void {
+    const current = this.workloads.get(name);
+    const previous = setAside && this.workloads.get(setAside.to);
+    try {
+      this.record(`pull+look ${spec.image} ${name}`);
+    } catch (error) {
+      throw setAside ? new SetAsideFailed(error) : error;
+    }
+    if (!setAside) {
+      if (current) throw new NameTaken(name);
+      return;
+    }
+    const old = current ?? (previous && { ...previous, running: true });
+    setAside.found?.(old ? { old: { image: old.image, running: old.running } } : {});
+    if (!current) return;
+    if (previous) this.workloads.delete(setAside.to);
+    this.setAside(name, setAside);
+  }
+
+  private setAside(name: string, setAside: SetAside): void {
+    try {
+      this.record(`setAside ${name} ${setAside.to}`);
+      const workload = this.get(name);
+      this.workloads.delete(name);
+      this.workloads.set(setAside.to, {
+        ...workload,
+        name: setAside.to,
+        running: false,
+        state: "exited",
+      });
+    } catch (error) {
+      throw new SetAsideFailed(error);
+    }
   }
 
   async bootCommands(_spec: ComponentSpec, name: string) {
