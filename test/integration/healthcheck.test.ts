@@ -60,6 +60,21 @@ function inputs(image: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+/**
+ * For an endpoint the test makes ready 4 s on: 8 failures in a row take at least 7 s of
+ * probing, so the check cannot give up before the file is there, however soon the
+ * deploy starts probing (a create is one round trip now: probing starts within a second).
+ */
+const lateInputs = (image: string) =>
+  inputs(image, {
+    healthcheck: {
+      http: { port: 8080, path: "/health/ready" },
+      interval: 1,
+      timeout: 1,
+      retries: 8,
+    },
+  });
+
 const version = async (port = PORT) => (await httpGet(`http://127.0.0.1:${port}/version`)).trim();
 
 const readyAfter = (ms: number) => writeLater(READY, "ok\n", ms);
@@ -81,7 +96,7 @@ describe("a Component's health check over real SSH and podman", () => {
 
   it("a create whose endpoint answers only after a few seconds waits for it and succeeds", async () => {
     const written = readyAfter(4_000);
-    const result = await create(inputs(nodes.images.v1));
+    const result = await create(lateInputs(nodes.images.v1));
     const doneAt = Date.now();
     id = result.id;
     state = result.outs;
@@ -92,7 +107,7 @@ describe("a Component's health check over real SSH and podman", () => {
       http: { port: 8080, path: "/health/ready", status: 200 },
       interval: 1,
       timeout: 1,
-      retries: 3,
+      retries: 8,
       startPeriod: 0,
     });
   });
@@ -119,7 +134,7 @@ describe("a Component's health check over real SSH and podman", () => {
   it("an update whose endpoint comes up late (a migration) waits and succeeds", async () => {
     rmSync(READY, { force: true });
     const written = readyAfter(4_000);
-    state = await update(id, state, inputs(nodes.images.v2));
+    state = await update(id, state, lateInputs(nodes.images.v2));
     expect(Date.now()).toBeGreaterThanOrEqual(await written);
     expect(state).toMatchObject({ version: "v2.0.0", state: "running" });
     expect(await version()).toBe("v2.0.0");
@@ -238,7 +253,8 @@ describe("a Service component's health check", () => {
         stopTimeout: 1,
         minUptime: 0,
         startTimeout: 40,
-        healthcheck: { http: { port: 8080, path: "/health/ready" }, interval: 1, retries: 3 },
+        // 5 failures in a row take at least 4 s: more than the 2 s the create's endpoint needs.
+        healthcheck: { http: { port: 8080, path: "/health/ready" }, interval: 1, retries: 5 },
       },
       {
         name: "api",
@@ -254,7 +270,7 @@ describe("a Service component's health check", () => {
 
   it("waits for it at create, rolls back a component that never serves, and refresh shows unhealthy", async () => {
     rmSync(READY, { force: true });
-    const written = readyAfter(3_000);
+    const written = readyAfter(2_000);
     const created = await serviceProvider.create(
       await checkedService(serviceInputs({ image: nodes.images.v1 })),
     );
@@ -271,7 +287,7 @@ describe("a Service component's health check", () => {
     );
     expect(error.message).toContain("service hcsvc: component web: update of hcsvc-web");
     expect(error.message).toContain("rolled back to");
-    expect(error.message).toContain("hcsvc-web failed its health check 3 time(s) in a row");
+    expect(error.message).toContain("hcsvc-web failed its health check 5 time(s) in a row");
     expect(await version(18974)).toBe("v1.0.0");
     expect(await version(18975)).toBe("v1.0.0");
 
