@@ -24,6 +24,18 @@ export const METACHARACTERS = [
   "!",
 ];
 
+/** File names built to hurt (no "/"): quotes, a newline, leading dashes, beyond 100 bytes, every metacharacter. */
+export const HOSTILE_FILE_NAMES = [
+  "with space.txt",
+  "it's.txt",
+  'double"quote.txt',
+  "new\nline.txt",
+  "-rf",
+  "--file=evil",
+  `${"long-".repeat(30)}.txt`,
+  `meta ${METACHARACTERS.join("")} end`,
+];
+
 /** Commands that would create `canary` if any shell ever ran them. */
 export function canaryCommands(canary: string): string[] {
   return [

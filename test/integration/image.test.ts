@@ -24,7 +24,7 @@ import { publishImage, registryAccess, registryTag } from "../../provider/runtim
 import { checkImage, type ImageSpec } from "../../provider/spec/image";
 import { closeAllConnections, transportFor } from "../../provider/transport";
 import type { Transport } from "../../provider/transport/types";
-import { METACHARACTERS } from "../hostile-strings";
+import { HOSTILE_FILE_NAMES } from "../hostile-strings";
 import { loadPrivateRegistry } from "./private-registry";
 import { loadTestNodes, podman, podmanAs, type RootlessNodes, sshNodeInputs } from "./test-nodes";
 
@@ -180,17 +180,8 @@ const AUTH_REPO = `${privateRegistry.server}/wt17b-image-auth/app-${RUN}`;
 const RL_REPO = `${nodes.registry}/wt17b-image-rootless/app-${RUN}`;
 /** A Containerfile in a directory with a leading dash, quotes and spaces in its name. */
 const DOCKERFILE = `-build dir/it's the "Containerfile"`;
-/** The hostile names of the context (no "/"); each file holds its own name. */
-const HOSTILE = [
-  "with space.txt",
-  "it's.txt",
-  'double"quote.txt',
-  "new\nline.txt",
-  "-rf",
-  "--file=evil",
-  `${"long-".repeat(30)}.txt`,
-  `meta ${METACHARACTERS.join("")} end`,
-];
+/** The hostile names of the context; each file holds its own name. */
+const HOSTILE = HOSTILE_FILE_NAMES;
 let sshDir: string;
 
 function sshSpec(repo: string, fields: Partial<ImageSpec> = {}, user = nodes.node.user) {
