@@ -27,7 +27,7 @@ import { runPodman } from "./podman-retry";
 import { elapsed, noProgress, type Progress, sizeOf } from "./progress";
 import { claimPull, pullOnce, recentPull } from "./pull-once";
 import { inspectFromSnapshot } from "./refresh-snapshot";
-import { pullCommand, pullFailure, pullImage, pullKey } from "./registry-pull";
+import { pullCommand, pullImage, pullKey, registryFailure } from "./registry-pull";
 import { runSteps, StepFailed } from "./run-steps";
 import { SetAsideFailed } from "./set-aside-failed";
 import { pinnedOrImage } from "./tag-digest";
@@ -187,7 +187,7 @@ export class ContainerRuntime implements WorkloadRuntime {
       stdout = done.stdout;
     } catch (error) {
       const failed = error instanceof StepFailed && pull && error.step === 0;
-      const cause = failed ? pullFailure(image, registries, error.result) : error;
+      const cause = failed ? registryFailure(image, registries, error.result) : error;
       if (error instanceof StepFailed) watch(error.stdout);
       if (!pullDone) settle?.(Promise.reject(cause));
       throw await this.afterFailedRun(cause, error, name, specHash, asideSteps, setAside);

@@ -10,9 +10,8 @@ import { type ImageSpec, imageName } from "../spec/image";
 import { credentialFor } from "../spec/image-ref";
 import type { CommandResult, Transport } from "../transport";
 import { type BuildContext, buildContext } from "./build-context";
-import { CommandFailed } from "./command-error";
 import { contextTar } from "./context-tar";
-import { refusalHint, registryLogin } from "./registry-pull";
+import { registryFailure, registryLogin } from "./registry-pull";
 
 /** A tag as the registry holds it. */
 export interface RegistryTag {
@@ -48,13 +47,7 @@ function ensureOk(
   spec: Pick<ImageSpec, "repo" | "credentials">,
 ): CommandResult {
   if (result.exitCode === 0) return result;
-  const failure = new CommandFailed(what, result);
-  failure.message += refusalHint(
-    result.stderr,
-    spec.repo,
-    credentialFor(spec.repo, spec.credentials?.registries),
-  );
-  throw failure;
+  throw registryFailure(spec.repo, spec.credentials?.registries, result, what);
 }
 
 /** What the registry holds under `name` (repo:tag), or undefined when it has no such tag. */

@@ -74,8 +74,12 @@ export async function pullCommand(
   return podmanPullWithSize(image, await authFileFor(transport, image, registries));
 }
 
-/** A failed pull in podman's words, plus which registry wanted credentials when that was why. */
-export function pullFailure(
+/**
+ * A failed registry command (a pull, an Image's query, build or push) in its own
+ * words, plus which registry wanted credentials, or refused the login given, when
+ * that was why.
+ */
+export function registryFailure(
   image: string,
   registries: readonly RegistryCredential[] | undefined,
   result: CommandResult,
@@ -88,7 +92,7 @@ export function pullFailure(
 
 /**
  * Pulls the image (pullCommand) and returns its size in bytes (for progress
- * lines). Fails with pullFailure's words.
+ * lines). Fails with registryFailure's words.
  */
 export async function pullImage(
   transport: Transport,
@@ -98,15 +102,11 @@ export async function pullImage(
   const result = await runPodman(transport, await pullCommand(transport, image, registries));
   // stdout: the image id, then its size in bytes.
   if (result.exitCode === 0) return Number(result.stdout.trim().split("\n").at(-1));
-  throw pullFailure(image, registries, result);
+  throw registryFailure(image, registries, result);
 }
 
 /** Which registry wanted credentials (or refused the login given), when that is why a command failed; "" otherwise. */
-export function refusalHint(
-  stderr: string,
-  image: string,
-  credential?: RegistryCredential,
-): string {
+function refusalHint(stderr: string, image: string, credential?: RegistryCredential): string {
   if (!UNAUTHORIZED.test(stderr)) return "";
   const server = registryOf(image);
   return credential
