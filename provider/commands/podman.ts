@@ -342,6 +342,9 @@ export function podmanInspect(names: readonly string[]): string[] {
   return ["podman", "container", "inspect", "--", ...names];
 }
 
+/** podman's filter for every container pulumi-mcp manages. */
+export const MANAGED_FILTER = `label=${LABELS.managedBy}=${MANAGED_BY}`;
+
 /** Every container pulumi-mcp manages on the node, as JSON. */
 export function podmanListManaged(): string[] {
   return [
@@ -351,7 +354,7 @@ export function podmanListManaged(): string[] {
     "--format",
     "json",
     "--filter",
-    `label=${LABELS.managedBy}=${MANAGED_BY}`,
+    MANAGED_FILTER,
   ];
 }
 
@@ -366,7 +369,7 @@ export function podmanInspectManaged(): string[] {
     "-c",
     'ids=$(podman ps --all --quiet --filter "$1") || exit; if [ -n "$ids" ]; then exec podman container inspect $ids; fi; echo "[]"',
     "sh",
-    `label=${LABELS.managedBy}=${MANAGED_BY}`,
+    MANAGED_FILTER,
   ];
 }
 

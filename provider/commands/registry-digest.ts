@@ -1,4 +1,4 @@
-import { LABELS, MANAGED_BY, podmanInspectManaged } from "./podman";
+import { LABELS, MANAGED_FILTER } from "./podman";
 import { AUTH_DIR_IN_HOME } from "./registry-login";
 
 /**
@@ -102,8 +102,7 @@ exec sh -c "$query" sh "$@"
 `;
 
 export function snapshotWithTags(): string[] {
-  const filter = podmanInspectManaged().at(-1) ?? `label=${LABELS.managedBy}=${MANAGED_BY}`;
-  return ["sh", "-c", SNAPSHOT, "sh", filter, QUERY];
+  return ["sh", "-c", SNAPSHOT, "sh", MANAGED_FILTER, QUERY];
 }
 
 /** What the node answered for one tag. */
