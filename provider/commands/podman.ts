@@ -347,15 +347,7 @@ export const MANAGED_FILTER = `label=${LABELS.managedBy}=${MANAGED_BY}`;
 
 /** Every container pulumi-mcp manages on the node, as JSON. */
 export function podmanListManaged(): string[] {
-  return [
-    "podman",
-    "ps",
-    "--all",
-    "--format",
-    "json",
-    "--filter",
-    MANAGED_FILTER,
-  ];
+  return ["podman", "ps", "--all", "--format", "json", "--filter", MANAGED_FILTER];
 }
 
 /**
