@@ -37,8 +37,9 @@ function forAll(verb: string, command: NamesCommand) {
   };
 }
 
-const stopInBatch = nodeBatcher(forAll("stop", podmanStop));
-const removeInBatch = nodeBatcher(forAll("rm", podmanRemove));
+// Both mostly wait out stop timeouts: batches overlap rather than wait in turn.
+const stopInBatch = nodeBatcher(forAll("stop", podmanStop), { overlap: true });
+const removeInBatch = nodeBatcher(forAll("rm", podmanRemove), { overlap: true });
 
 async function batched(
   batch: typeof stopInBatch,
