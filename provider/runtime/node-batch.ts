@@ -20,17 +20,10 @@ interface Batch<T> {
  * A coalescer: `add(transport, scope, name)` joins the batch open for that
  * node and scope (say, a stop timeout) and resolves with what `flush`
  * returned for the whole batch. At most one flush per node and scope runs at
- * a time, so a batch is as large as the engine lets it be; with `overlap`,
- * a batch goes out when its window closes even while the one before it still
- * runs. That is for commands that mostly wait (a stop waits out its timeout
- * for a container that ignores SIGTERM): one at a time, the engine's few
- * operations in flight would be split into small batches that each wait in
- * turn (a destroy of 100 per node on 2 nodes went out as 87 removals, one
- * after another per node, and took twice the floor's time).
+ * a time, so a batch is as large as the engine lets it be.
  */
 export function nodeBatcher<T>(
   flush: (transport: Transport, scope: string, names: string[]) => Promise<T>,
-  { overlap = false }: { overlap?: boolean } = {},
 ): (transport: Transport, scope: string, name: string) => Promise<T> {
   const open = new Map<string, Batch<T>>();
   const running = new Map<string, Promise<unknown>>();
@@ -39,7 +32,7 @@ export function nodeBatcher<T>(
     let batch = open.get(key);
     if (!batch || batch.names.size >= MAX_BATCH) {
       const names = new Set<string>();
-      const before = overlap ? undefined : running.get(key);
+      const before = running.get(key);
       const result = (async () => {
         await new Promise((done) => setTimeout(done, WINDOW_MS));
         // Until the node's connection is up nothing can go out anyway: keep taking

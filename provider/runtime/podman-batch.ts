@@ -37,9 +37,8 @@ function forAll(verb: string, command: NamesCommand) {
   };
 }
 
-// Both mostly wait out stop timeouts: batches overlap rather than wait in turn.
-const stopInBatch = nodeBatcher(forAll("stop", podmanStop), { overlap: true });
-const removeInBatch = nodeBatcher(forAll("rm", podmanRemove), { overlap: true });
+const stopInBatch = nodeBatcher(forAll("stop", podmanStop));
+const removeInBatch = nodeBatcher(forAll("rm", podmanRemove));
 
 async function batched(
   batch: typeof stopInBatch,

@@ -92,47 +92,6 @@ describe("nodeBatcher", () => {
     expect(flushes).toEqual([["a"], ["b", "c", "d"]]);
   });
 
-  it("with overlap, a batch goes out when its window closes, while the one before still runs", async () => {
-    const flushes: string[][] = [];
-    let finishFirst: () => void = () => undefined;
-    const batch = nodeBatcher(
-      async (_t, _scope, names) => {
-        flushes.push(names);
-        if (flushes.length === 1) await new Promise<void>((done) => (finishFirst = done));
-      },
-      { overlap: true },
-    );
-    const node = new FakeTransport(label());
-    const first = batch(node, "", "a");
-    await new Promise((done) => setTimeout(done, 40)); // "a" went out and is still running
-    const late = [batch(node, "", "b"), batch(node, "", "c")];
-    await Promise.all(late);
-    expect(flushes).toEqual([["a"], ["b", "c"]]);
-    finishFirst();
-    await first;
-  });
-
-  it("stops and removals overlap: a second batch does not wait for the first's stop timeout", async () => {
-    let running = 0;
-    let most = 0;
-    /** A node whose every command takes 60 ms, counting how many run at once. */
-    class SlowNode extends FakeTransport {
-      override async run(argv: readonly string[]): Promise<CommandResult> {
-        running += 1;
-        most = Math.max(most, running);
-        await new Promise((done) => setTimeout(done, 60));
-        running -= 1;
-        return super.run(argv);
-      }
-    }
-    const node = new SlowNode(label());
-    const first = removeBatched(node, "a", 1);
-    await new Promise((done) => setTimeout(done, 30)); // its window closed: "a" is out
-    await Promise.all([first, removeBatched(node, "b", 1), removeBatched(node, "c", 1)]);
-    expect(most).toBe(2);
-    expect(node.commands.map((c) => c.split(" -- ")[1])).toEqual(["a", "b c"]);
-  });
-
   it("a request after a flush went out starts a new batch", async () => {
     const flushes: string[][] = [];
     const batch = nodeBatcher(async (_t, _scope, names) => {
