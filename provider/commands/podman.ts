@@ -350,21 +350,6 @@ export function podmanListManaged(): string[] {
   return ["podman", "ps", "--all", "--format", "json", "--filter", MANAGED_FILTER];
 }
 
-/**
- * Every container pulumi-mcp manages on the node, inspected, in one command:
- * `podman container inspect $(podman ps -aq --filter label=…)`, or `[]` when
- * there is none. The script is constant; the filter is its one argument.
- */
-export function podmanInspectManaged(): string[] {
-  return [
-    "sh",
-    "-c",
-    'ids=$(podman ps --all --quiet --filter "$1") || exit; if [ -n "$ids" ]; then exec podman container inspect $ids; fi; echo "[]"',
-    "sh",
-    MANAGED_FILTER,
-  ];
-}
-
 export function podmanLogs(name: string, lines: number): string[] {
   return ["podman", "logs", "--tail", String(lines), "--", name];
 }

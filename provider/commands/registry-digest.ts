@@ -1,5 +1,5 @@
 import { LABELS, MANAGED_FILTER } from "./podman";
-import { AUTH_DIR_IN_HOME } from "./registry-login";
+import { AUTH_FILE_OF_REF } from "./registry-login";
 
 /**
  * Asks the registry, from the node, what it holds under image tags: the
@@ -70,12 +70,13 @@ export function registryDigests(queries: readonly TagQuery[]): string[] {
 export const TAGS_MARK = "--- pulumi-mcp: registry ---";
 
 /**
- * A refresh's one command per node: `podmanInspectManaged`'s inspection of
- * every managed container, then TAGS_MARK and the registry's answers
+ * A refresh's one command per node: every container pulumi-mcp manages,
+ * inspected (`podman container inspect $(podman ps -aq --filter label=…)`,
+ * or `[]` when there is none), then TAGS_MARK and the registry's answers
  * (registryDigests) for each distinct tag their image labels name (a digest
  * reference has nothing to ask), each asked with the auth file an earlier
- * deploy's login left for its registry (when exactly one is there; else
- * podman's own auth lookup). Args: the label filter, the query script.
+ * deploy's login left for its registry (AUTH_FILE_OF_REF). Args: the label
+ * filter, the query script.
  */
 const SNAPSHOT = `
 filter=$1; query=$2
@@ -87,14 +88,7 @@ set --
 for line in $(podman ps --all --no-trunc --filter "$filter" --format '{{index .Labels "${LABELS.image}"}}|{{.ImageID}}' | sort -u); do
   ref=\${line%|*}; id=\${line#*|}
   case "$ref" in ""|*@*|"<no value>") continue;; esac
-  case "$ref" in */*) first=\${ref%%/*};; *) first=;; esac
-  case "$first" in *.*|*:*|localhost) server=$first;; *) server=docker.io;; esac
-  auth=
-  for f in "$HOME/${AUTH_DIR_IN_HOME}/$(printf %s "$server" | tr -c 'A-Za-z0-9.-' '_')"-*.json; do
-    [ -f "$f" ] || continue
-    if [ -z "$auth" ]; then auth=$f; else auth=several; fi
-  done
-  [ "$auth" = several ] && auth=
+${AUTH_FILE_OF_REF}
   set -- "$@" "$auth" "$ref" "$id"
 done
 [ $# -gt 0 ] || exit 0

@@ -66,7 +66,10 @@ export function parseImageRef(reference: string): ImageRef | string {
   return { registry, repository: parts.join("/"), tag, digest };
 }
 
-/** The registry a reference pulls from: the one it names, else Docker Hub's (podman's default without search registries). */
+/**
+ * The registry a reference pulls from: the one it names, else Docker Hub's (podman's default
+ * without search registries). Its one shell copy, for the refresh snapshot: commands/registry-login AUTH_FILE_OF_REF.
+ */
 export function registryOf(reference: string): string | undefined {
   const parsed = parseImageRef(reference);
   if (typeof parsed === "string") return undefined;

@@ -4,7 +4,7 @@ import { createWorkload } from "../../provider/runtime/deploy";
 import type { LiveWorkload } from "../../provider/runtime/types";
 import { checkComponent } from "../../provider/spec/check-component";
 import type { ComponentSpec } from "../../provider/spec/component";
-import { FakeNode } from "./fake-runtime";
+import { FakeRuntime } from "./fakes/fake-runtime";
 import { validInputs } from "./fixtures";
 
 function spec(overrides: Record<string, unknown> = {}): ComponentSpec {
@@ -22,7 +22,7 @@ function spec(overrides: Record<string, unknown> = {}): ComponentSpec {
 }
 
 /** A container started by hand: what podman inspect shows of it, no labels of ours. */
-function handMade(node: FakeNode, changes: Partial<LiveWorkload> = {}): LiveWorkload {
+function handMade(node: FakeRuntime, changes: Partial<LiveWorkload> = {}): LiveWorkload {
   const live: LiveWorkload = {
     name: "mcq-api",
     runtime: "container",
@@ -58,30 +58,30 @@ async function failure(promise: Promise<unknown>): Promise<string> {
 
 describe("create with adopt: taking over a workload that already runs", () => {
   it("matching inputs → taken over as it runs: not restarted, nothing run or stopped", async () => {
-    const node = new FakeNode();
+    const node = new FakeRuntime();
     const before = handMade(node);
-    const live = await createWorkload(node.runtime(), spec({ adopt: true }));
+    const live = await createWorkload(node, spec({ adopt: true }));
     expect(live).toEqual(before);
-    expect(node.calls).toEqual(["pull mcr.example.net:8443/mcq:v0.4.0"]);
+    expect(node.calls).toEqual(["pull mcr.example.net:8443/mcq:v0.4.0", "inspect mcq-api"]);
   });
 
   it("a stopped match is started, not recreated", async () => {
-    const node = new FakeNode();
+    const node = new FakeRuntime();
     handMade(node, { running: false, state: "exited" });
-    await createWorkload(node.runtime(), spec({ adopt: true })).catch(() => undefined);
+    await createWorkload(node, spec({ adopt: true })).catch(() => undefined);
     expect(node.calls).toContain("start mcq-api");
     expect(node.calls.some((call) => call.startsWith("run"))).toBe(false);
   });
 
   it("a mismatch is refused, naming the node, the workload and each field; nothing is touched", async () => {
-    const node = new FakeNode();
+    const node = new FakeRuntime();
     handMade(node, {
       image: "mcr.example.net:8443/mcq:v0.3.9",
       ports: ["0.0.0.0:8443:8443/tcp"],
       env: { MODE: "secret-other-value" },
     });
-    const message = await failure(createWorkload(node.runtime(), spec({ adopt: true })));
-    expect(message).toContain("cannot adopt mcq-api on fake@node:22");
+    const message = await failure(createWorkload(node, spec({ adopt: true })));
+    expect(message).toContain("cannot adopt mcq-api on fake-node");
     expect(message).toContain(
       'image: the inputs say "mcr.example.net:8443/mcq:v0.4.0", it runs with "mcr.example.net:8443/mcq:v0.3.9"',
     );
@@ -89,39 +89,39 @@ describe("create with adopt: taking over a workload that already runs", () => {
     expect(message).toContain("env.MODE: another value runs (values not shown)");
     expect(message).not.toContain("secret-other-value");
     expect(message).not.toContain("hand-made");
-    expect(node.calls).toEqual(["pull mcr.example.net:8443/mcq:v0.4.0"]);
+    expect(node.calls).toEqual(["pull mcr.example.net:8443/mcq:v0.4.0", "inspect mcq-api"]);
   });
 
   it("secretFiles cannot be verified on a container without our label → refused, saying so", async () => {
-    const node = new FakeNode();
+    const node = new FakeRuntime();
     handMade(node);
     const message = await failure(
-      createWorkload(node.runtime(), spec({ adopt: true, secretFiles: { token: "t" } })),
+      createWorkload(node, spec({ adopt: true, secretFiles: { token: "t" } })),
     );
     expect(message).toContain("secretFiles:");
     expect(message).toContain("adopt it without secretFiles, then add them");
   });
 
   it("made by pulumi-mcp from other inputs (spec-hash differs in what inspect does not show) → refused", async () => {
-    const node = new FakeNode();
+    const node = new FakeRuntime();
     handMade(node, { labels: { "io.pulumi-mcp.spec-hash": specHash(spec({ memoryMb: 64 })) } });
-    const message = await failure(createWorkload(node.runtime(), spec({ adopt: true })));
+    const message = await failure(createWorkload(node, spec({ adopt: true })));
     expect(message).toContain("spec-hash label differs");
   });
 
   it("without adopt: a workload of that name is an error that names it and points to adopt: true", async () => {
-    const node = new FakeNode();
+    const node = new FakeRuntime();
     handMade(node);
-    const message = await failure(createWorkload(node.runtime(), spec()));
-    expect(message).toContain("a container named mcq-api already exists on fake@node:22");
+    const message = await failure(createWorkload(node, spec()));
+    expect(message).toContain("a container named mcq-api already exists on fake-node");
     expect(message).toContain("set adopt: true");
-    expect(node.calls).toEqual(["pull mcr.example.net:8443/mcq:v0.4.0"]);
+    expect(node.calls).toEqual(["pull mcr.example.net:8443/mcq:v0.4.0", "inspect mcq-api"]);
   });
 
   it("without adopt: one made from exactly these inputs (an interrupted create) is still taken over", async () => {
-    const node = new FakeNode();
+    const node = new FakeRuntime();
     const before = handMade(node, { labels: { "io.pulumi-mcp.spec-hash": specHash(spec()) } });
-    const live = await createWorkload(node.runtime(), spec());
+    const live = await createWorkload(node, spec());
     expect(live.startedAt).toBe(before.startedAt);
     expect(node.calls.some((call) => call.startsWith("run"))).toBe(false);
   });

@@ -9,7 +9,6 @@ import { chain, chainSteps, failedStep } from "../../provider/commands/chain";
 import {
   ensureNetwork,
   lookFirst,
-  podmanInspectManaged,
   podmanPull,
   podmanRemove,
   podmanRun,
@@ -19,6 +18,7 @@ import {
 } from "../../provider/commands/podman";
 import { withPrivilege } from "../../provider/commands/privilege";
 import { quoteArg, toCommandLine } from "../../provider/commands/quote";
+import { snapshotWithTags, TAGS_MARK } from "../../provider/commands/registry-digest";
 import { checkComponent } from "../../provider/spec/check-component";
 import { validInputs } from "./fixtures";
 
@@ -318,16 +318,16 @@ describe("podman argv builders", () => {
   });
 });
 
-describe("podmanInspectManaged (a refresh's one command per node)", () => {
+describe("snapshotWithTags (a refresh's one command per node)", () => {
   /** Runs the command with a stand-in `podman` that lists `ids` and echoes what it is asked. */
   function runWith(ids: string): { status: number | null; stdout: string } {
     const dir = mkdtempSync(path.join(tmpdir(), "mcp-podman-"));
     writeFileSync(
       path.join(dir, "podman"),
-      `#!/bin/sh\nif [ "$1" = ps ]; then printf '%s' '${ids}'; else echo "inspect:$*"; fi\n`,
+      `#!/bin/sh\ncase "$*" in ps*--quiet*) printf '%s' '${ids}';; ps*) ;; *) echo "inspect:$*";; esac\n`,
       { mode: 0o755 },
     );
-    const argv = podmanInspectManaged();
+    const argv = snapshotWithTags();
     const result = spawnSync(argv[0] as string, argv.slice(1), {
       encoding: "utf8",
       env: { PATH: `${dir}:/usr/bin:/bin` },
@@ -339,9 +339,9 @@ describe("podmanInspectManaged (a refresh's one command per node)", () => {
   it("inspects every managed container at once, or prints [] when there is none", () => {
     expect(runWith("id1\nid2\n")).toEqual({
       status: 0,
-      stdout: "inspect:container inspect id1 id2\n",
+      stdout: `inspect:container inspect id1 id2\n${TAGS_MARK}\n`,
     });
     expect(runWith("")).toEqual({ status: 0, stdout: "[]\n" });
-    expect(podmanInspectManaged().at(-1)).toBe("label=io.pulumi-mcp.managed-by=pulumi-mcp");
+    expect(snapshotWithTags()[4]).toBe("label=io.pulumi-mcp.managed-by=pulumi-mcp");
   });
 });

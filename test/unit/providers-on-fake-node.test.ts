@@ -2,11 +2,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import componentProvider from "../../provider/resources/component-provider";
 import serviceProvider from "../../provider/resources/service-provider";
-import { FakeNode } from "./fake-runtime";
+import { FakeRuntime } from "./fakes/fake-runtime";
 
 // Every runtime the providers ask for is the fake node's: no SSH, no podman (vi.mock is hoisted).
 const fake = vi.hoisted(() => ({
-  node: undefined as FakeNode | undefined,
+  node: undefined as FakeRuntime | undefined,
   runtimes: 0,
   keys: [] as (string | undefined)[],
 }));
@@ -16,7 +16,7 @@ vi.mock("../../provider/runtime/index", async (original) => ({
     fake.runtimes += 1;
     fake.keys.push(spec.credentials?.privateKey);
     if (!fake.node) throw new Error("no fake node");
-    return fake.node.runtime();
+    return fake.node;
   },
 }));
 
@@ -65,7 +65,7 @@ const rotations: [string, Bag, Bag][] = [
 ];
 
 beforeEach(() => {
-  fake.node = new FakeNode();
+  fake.node = new FakeRuntime();
   fake.runtimes = 0;
   fake.keys = [];
 });
@@ -194,10 +194,12 @@ describe("Service: a component's change goes the way a Component's does", () => 
   it("an image change recreates that component only, under the node lock", async () => {
     const olds = await created(service, inputs());
     const status = olds.status as Record<string, Bag>;
-    const node = fake.node as FakeNode;
+    const node = fake.node as FakeRuntime;
     node.calls.length = 0;
     const { outs } = await change(service, olds, inputs({ image: "reg:5000/mcq:v2" }));
-    expect(node.calls).toEqual(expect.arrayContaining(["set aside mcq-api", "run mcq-api"]));
+    expect(node.calls).toEqual(
+      expect.arrayContaining(["setAside mcq-api mcq-api-previous", "run mcq-api reg:5000/mcq:v2"]),
+    );
     expect(node.calls.filter((call) => call.includes("mcq-web"))).toEqual([]);
     const after = outs?.status as Record<string, Bag>;
     expect(after.web).toEqual(status.web);

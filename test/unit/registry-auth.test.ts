@@ -1,14 +1,22 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { podmanPull } from "../../provider/commands/podman";
-import { authFileInHome, podmanLogin } from "../../provider/commands/registry-login";
+import {
+  AUTH_FILE_OF_REF,
+  authFileInHome,
+  podmanLogin,
+} from "../../provider/commands/registry-login";
 import { diffComponent, planChange } from "../../provider/diff/component-diff";
 import componentProvider from "../../provider/resources/component-provider";
 import { splitNodeArgs } from "../../provider/resources/node-args";
 import { ContainerRuntime } from "../../provider/runtime/container-runtime";
 import { pullImage } from "../../provider/runtime/registry-pull";
 import { checkComponent } from "../../provider/spec/check-component";
-import { credentialFor } from "../../provider/spec/image-ref";
+import { credentialFor, registryOf } from "../../provider/spec/image-ref";
 import { checkService } from "../../provider/spec/service";
 import { UNKNOWN } from "../../provider/spec/unknown";
 import type { RunOptions } from "../../provider/transport";
@@ -53,6 +61,42 @@ describe("registry logins: commands", () => {
     expect(authFileInHome("[::1]:5000", "x")).toMatch(
       /^\.pulumi-mcp\/registry-auth\/___1__5000-[0-9a-f]{12}\.json$/,
     );
+  });
+
+  it("the refresh snapshot's shell finds the auth file of a reference's registry as registryOf and authFileInHome name it", () => {
+    const home = mkdtempSync(path.join(tmpdir(), "mcp-auth-"));
+    /** What AUTH_FILE_OF_REF sets `auth` to for `ref` under `home`. */
+    const authOf = (ref: string) =>
+      spawnSync("sh", ["-c", `ref=$1\n${AUTH_FILE_OF_REF}\nprintf %s "$auth"`, "sh", ref], {
+        encoding: "utf8",
+        env: { PATH: "/usr/bin:/bin", HOME: home },
+      }).stdout;
+    const file = (server: string, user: string) => {
+      const name = path.join(home, authFileInHome(server, user));
+      mkdirSync(path.dirname(name), { recursive: true });
+      writeFileSync(name, "{}");
+      return name;
+    };
+    try {
+      const refs = [
+        "mcr.example.net:8443/mcq:v1",
+        "localhost/mcq:v1",
+        "localhost:5000/team/mcq:v1",
+        "Registry/mcq:v1",
+        "[::1]:5000/mcq:v1",
+        "reg/mcq:v1",
+        "mcq:v1",
+        "library/nginx:1.25",
+      ];
+      expect(refs.map(authOf)).toEqual(refs.map(() => ""));
+      const files = refs.map((ref) => file(registryOf(ref) ?? "", "deploy"));
+      // Docker Hub's three share one file; every other reference finds its own.
+      expect(refs.map(authOf)).toEqual(files);
+      file("mcr.example.net:8443", "other");
+      expect(authOf(refs[0] ?? "")).toBe("");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it("podman pull takes the auth file when there is one", () => {

@@ -5,14 +5,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import componentProvider from "../../provider/resources/component-provider";
 import serviceProvider from "../../provider/resources/service-provider";
-import { FakeNode } from "./fake-runtime";
+import { FakeRuntime } from "./fakes/fake-runtime";
 
-const fake = vi.hoisted(() => ({ node: undefined as FakeNode | undefined }));
+const fake = vi.hoisted(() => ({ node: undefined as FakeRuntime | undefined }));
 vi.mock("../../provider/runtime/index", async (original) => ({
   ...(await original<typeof import("../../provider/runtime/index")>()),
   runtimeFor: () => {
     if (!fake.node) throw new Error("no fake node");
-    return fake.node.runtime();
+    return fake.node;
   },
 }));
 
@@ -41,7 +41,7 @@ function registryHolds(digest: string): string {
 }
 
 beforeEach(() => {
-  fake.node = new FakeNode();
+  fake.node = new FakeRuntime();
 });
 
 describe("Component", () => {

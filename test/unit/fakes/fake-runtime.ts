@@ -2,7 +2,7 @@ import { NameTaken } from "../../../provider/runtime/name-taken";
 import { SetAsideFailed } from "../../../provider/runtime/set-aside-failed";
 import type { LiveWorkload, SetAside, WorkloadRuntime } from "../../../provider/runtime/types";
 import type { ComponentSpec } from "../../../provider/spec/component";
-import { FakeTransport } from "./fake-transport";
+import { FakeTransport, ok } from "./fake-transport";
 
 /** A live container as podman would report it. */
 export function liveWorkload(name: string, image: string, running = true): LiveWorkload {
@@ -28,21 +28,39 @@ export function liveWorkload(name: string, image: string, running = true): LiveW
 
 /**
  * A node's workloads in memory. Every call is recorded in `calls` (e.g.
- * "rename a-previous a"); a call listed in `failing` throws instead of acting.
- * A workload of an image in `crashing` has exited by the time it is looked at.
+ * "rename a-previous a", "lock" for the node lock); a call listed in
+ * `failing` throws instead of acting. A workload of an image in `crashing`
+ * has exited by the time it is looked at. Its transport runs no command (a
+ * test that reaches one fails) but refresh's registry query, when
+ * `registryAnswer` is set.
  */
 export class FakeRuntime implements WorkloadRuntime {
   readonly calls: string[] = [];
   readonly workloads = new Map<string, LiveWorkload>();
   readonly failing = new Set<string>();
   readonly crashing = new Set<string>();
-  readonly transport = new FakeTransport("fake-node");
+  /** What the node answers to refresh's registry query (commands/registry-digest), when set. */
+  registryAnswer?: string;
+  readonly transport = new FakeTransport("fake-node", (argv) => {
+    if (this.registryAnswer !== undefined && argv[2]?.includes("skopeo"))
+      return ok(this.registryAnswer);
+    throw new Error(`the fake node runs no command: ${argv.join(" ")}`);
+  });
   /** Set by a test of a runtime whose `run` pulls, looks and sets aside itself (as podman's). */
   looksFirst?: boolean;
   /** Set by a test that needs a readiness check. */
   checkReady?: WorkloadRuntime["checkReady"];
   /** Set by a test that reads the progress lines. */
   progress?: WorkloadRuntime["progress"];
+
+  private started = 0;
+
+  constructor() {
+    this.transport.hold = async () => {
+      this.calls.push("lock");
+      return { release: async () => undefined };
+    };
+  }
 
   private record(call: string): void {
     this.calls.push(call);
@@ -56,7 +74,7 @@ export class FakeRuntime implements WorkloadRuntime {
   }
 
   async pull(spec: ComponentSpec): Promise<void> {
-    this.record(`pull ${spec.image}`);
+    this.record(`pull ${spec.pinnedImage ?? spec.image}`);
   }
 
   async run(
@@ -69,8 +87,19 @@ export class FakeRuntime implements WorkloadRuntime {
     else if (setAside) this.setAside(name, setAside);
     this.record(`run ${name} ${spec.image}`);
     if (this.workloads.has(name)) throw new Error(`${name} exists`);
-    const live = liveWorkload(name, spec.image, !this.crashing.has(spec.image));
-    live.labels = { "io.pulumi-mcp.spec-hash": specHash };
+    const live: LiveWorkload = {
+      ...liveWorkload(name, spec.image, !this.crashing.has(spec.image)),
+      imageDigest: `digest-of-${spec.image}`,
+      // Each run its own start time: a recreate shows in it.
+      startedAt: new Date(Date.parse("2026-12-01T00:00:00Z") + ++this.started * 1000).toISOString(),
+      restart: spec.restart,
+      ports: spec.ports,
+      volumes: spec.volumes,
+      cmd: spec.cmd,
+      env: spec.env,
+      labels: { "io.pulumi-mcp.spec-hash": specHash },
+      ...(spec.pinnedImage ? { pinnedImage: spec.pinnedImage } : {}),
+    };
     this.workloads.set(name, live);
     if (this.looksFirst && setAside?.removeOnceRunning && live.running) {
       if (this.workloads.delete(setAside.to)) setAside.removed?.();
