@@ -107,8 +107,7 @@ function install(probeLog) {
     };
   }
 
-  function hookTransport(mcpDir) {
-    const { SshTransport } = require(path.join(mcpDir, "dist/transport/ssh-transport.js"));
+  function hookTransport({ SshTransport }) {
     for (const method of ["run", "hold"]) {
       const original = SshTransport.prototype[method];
       SshTransport.prototype[method] = function benchAsk(...args) {
@@ -125,8 +124,8 @@ function install(probeLog) {
       : undefined;
   }
 
-  function hookProvider(mcpDir) {
-    const provider = require(path.join(mcpDir, "dist/resources/component-provider.js"));
+  function hookProvider(file) {
+    const provider = require(file);
     // Which argument holds the component's properties, per method.
     const bagAt = { check: 1, diff: 2, create: 0, read: 1, update: 2, delete: 1 };
     for (const [method, at] of Object.entries(bagAt)) {
@@ -159,11 +158,13 @@ function install(probeLog) {
   let unikernelRuntime;
   try {
     const mcpDir = path.dirname(path.dirname(fromProgram("pulumi-mcp/dist/index.js")));
-    // ssh2 and the runtime are watched, not loaded: a no-change run's provider loads neither.
-    require(path.join(__dirname, "../test/cli/on-first-load.js")).onFirstLoad("ssh2", hookSsh2);
-    hookTransport(mcpDir);
-    hookProvider(mcpDir);
-    transportIndex = require(path.join(mcpDir, "dist/transport/index.js"));
+    // ssh2, the transport and the runtime are watched, not loaded: a no-change run's provider
+    // loads none of them.
+    const { onFirstLoad } = require(path.join(__dirname, "../test/cli/on-first-load.js"));
+    onFirstLoad("ssh2", hookSsh2);
+    onFirstLoad("./ssh-transport", hookTransport); // dist/transport/index.js's require
+    hookProvider(path.join(mcpDir, "dist/resources/component-provider.js"));
+    transportIndex = path.join(mcpDir, "dist/transport/index.js");
     unikernelRuntime = path.join(mcpDir, "dist/runtime/unikernel-runtime.js");
   } catch (error) {
     trace.problems.push(`hooks not installed: ${error.message}`);
@@ -174,7 +175,8 @@ function install(probeLog) {
     if (dumped) return;
     dumped = true;
     try {
-      if (transportIndex) trace.counters = Object.fromEntries(transportIndex.allCounters());
+      const transport = transportIndex && require.cache[transportIndex]?.exports;
+      if (transport) trace.counters = Object.fromEntries(transport.allCounters());
     } catch (error) {
       trace.problems.push(`counters unavailable: ${error.message}`);
     }
@@ -189,7 +191,8 @@ function install(probeLog) {
     dump();
     const done = () => process.exit(0);
     setTimeout(done, 1_000).unref();
-    Promise.resolve(transportIndex?.closeAllConnections()).then(() => setTimeout(done, 50), done);
+    const transport = transportIndex && require.cache[transportIndex]?.exports;
+    Promise.resolve(transport?.closeAllConnections()).then(() => setTimeout(done, 50), done);
   }
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
