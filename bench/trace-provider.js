@@ -6,7 +6,8 @@
 //                                    asked for (SshTransport.run/hold, so queueing for a channel
 //                                    slot shows), opened, first output, closed;
 //   * the Component provider's check/diff/create/read/update/delete -> one event per call, and
-//     the call each exec channel belongs to (AsyncLocalStorage);
+//     the call each exec channel belongs to (AsyncLocalStorage); with $BENCH_NULL_PROVIDER, the
+//     calls of bench/null-provider.js instead, and nothing else;
 //   * pulumi-mcp's own per-node counters (transport allCounters()).
 // When the CLI ends the process (SIGINT to its process group, SIGKILL 5 s later; SIGTERM too) or
 // it exits, appends everything as one line to the run's probe log ($PULUMI_MCP_TEST_PROBE_LOG,
@@ -157,15 +158,21 @@ function install(probeLog) {
   let transportIndex;
   let unikernelRuntime;
   try {
-    const mcpDir = path.dirname(path.dirname(fromProgram("pulumi-mcp/dist/index.js")));
-    // ssh2, the transport and the runtime are watched, not loaded: a no-change run's provider
-    // loads none of them.
-    const { onFirstLoad } = require(path.join(__dirname, "../test/cli/on-first-load.js"));
-    onFirstLoad("ssh2", hookSsh2);
-    onFirstLoad("./ssh-transport", hookTransport); // dist/transport/index.js's require
-    hookProvider(path.join(mcpDir, "dist/resources/component-provider.js"));
-    transportIndex = path.join(mcpDir, "dist/transport/index.js");
-    unikernelRuntime = path.join(mcpDir, "dist/runtime/unikernel-runtime.js");
+    if (process.env.BENCH_NULL_PROVIDER) {
+      // The sdk-null contender (bench/null-provider.js): its calls are timed the same way, and
+      // nothing of pulumi-mcp is loaded into its process.
+      hookProvider(fromProgram("bench-null-provider"));
+    } else {
+      const mcpDir = path.dirname(path.dirname(fromProgram("pulumi-mcp/dist/index.js")));
+      // ssh2, the transport and the runtime are watched, not loaded: a no-change run's provider
+      // loads none of them.
+      const { onFirstLoad } = require(path.join(__dirname, "../test/cli/on-first-load.js"));
+      onFirstLoad("ssh2", hookSsh2);
+      onFirstLoad("./ssh-transport", hookTransport); // dist/transport/index.js's require
+      hookProvider(path.join(mcpDir, "dist/resources/component-provider.js"));
+      transportIndex = path.join(mcpDir, "dist/transport/index.js");
+      unikernelRuntime = path.join(mcpDir, "dist/runtime/unikernel-runtime.js");
+    }
   } catch (error) {
     trace.problems.push(`hooks not installed: ${error.message}`);
   }
