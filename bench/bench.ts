@@ -4,7 +4,7 @@
 //
 //   npx ts-node --transpile-only bench/bench.ts --src DIR --program DIR --env ENV.json \
 //     --node LABEL,PORT,KNOWN_HOSTS,FINGERPRINT … [--n 3] [--count 20] \
-//     [--contenders floor,mcp0,mcp,ansible] [--parallel P] [--no-ops] [--no-unikernel]
+//     [--contenders floor,mcp0,mcp,sdk-null,ansible] [--parallel P] [--no-ops] [--no-unikernel]
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,9 +21,11 @@ import {
   mcpContender,
   NO_SSH,
   type NodeCounts,
+  NULL_CONTENDER,
   type Sample,
   type Scenario,
   type Setup,
+  throughCli,
 } from "./contenders";
 import { median, secs, table } from "./report-table";
 import {
@@ -421,6 +423,14 @@ async function main(): Promise<void> {
       }),
     mcp: () =>
       mcpContender(setup, { ...mcpBase, name: "pulumi-mcp (default minUptime=2)", stack: "mcp" }),
+    [NULL_CONTENDER]: () =>
+      mcpContender(setup, {
+        ...mcpBase,
+        name: NULL_CONTENDER,
+        stack: NULL_CONTENDER,
+        minUptime: 0,
+        nullProvider: true,
+      }),
     ansible: () => ansibleContender(setup),
   };
   const contenders = args.contenders.map((c) => {
@@ -470,13 +480,17 @@ async function main(): Promise<void> {
         // Runs that do not depend on minUptime (no container starts): the first pulumi-mcp
         // variant only.
         const firstMcp = isMcp && c === contenders.find((x) => x.name.startsWith("pulumi-mcp"));
+        // sdk-null runs what the first pulumi-mcp variant runs but the empty program, and starts
+        // no container: every step must leave none.
+        const isNull = c.name === NULL_CONTENDER;
         const { v1, v2 } = setup.images;
-        await step(c, "deploy", v1, rep, v1);
-        if (firstMcp) await step(c, "preview", v1, rep);
-        if (!isMcp || firstMcp) await step(c, "nochange", v1, rep, v1);
+        const want = (image: string) => (isNull ? null : image);
+        await step(c, "deploy", v1, rep, want(v1));
+        if (firstMcp || isNull) await step(c, "preview", v1, rep);
+        if (!isMcp || firstMcp) await step(c, "nochange", v1, rep, want(v1));
         if (firstMcp) await step(c, "empty", v1, rep, v1);
-        await step(c, "bump", v2, rep, v2);
-        if (!isMcp || firstMcp) await step(c, "refresh", v2, rep, v2);
+        await step(c, "bump", v2, rep, want(v2));
+        if (!isMcp || firstMcp) await step(c, "refresh", v2, rep, want(v2));
         await step(c, "destroy", v2, rep, null);
       }
     }
@@ -554,7 +568,7 @@ async function main(): Promise<void> {
           ? ""
           : ` ${(t / floor).toFixed(2)}×`;
       row.push(ss.length ? `${secs(t)}${ratio}` : "-");
-      if (c.startsWith("pulumi-mcp")) {
+      if (throughCli(c)) {
         const op = median(
           ss.flatMap((s) => {
             const cmd = operationCommand(s);
@@ -572,7 +586,7 @@ async function main(): Promise<void> {
   }
   const header = ["scenario (median s, ×floor)"];
   for (const c of names) {
-    header.push(c, ...(c.startsWith("pulumi-mcp") ? ["CLI op"] : []), "hs a/b", "ch a/b");
+    header.push(c, ...(throughCli(c) ? ["CLI op"] : []), "hs a/b", "ch a/b");
   }
   const mainTable = table(header, rows);
 
@@ -608,7 +622,8 @@ async function main(): Promise<void> {
   );
 
   const mcpNames = names.filter((n) => n.startsWith("pulumi-mcp"));
-  const detail = breakdownTable(samples, mcpNames, ["deploy", "bump", "refresh", "destroy"]);
+  const cliNames = names.filter(throughCli);
+  const detail = breakdownTable(samples, cliNames, ["deploy", "bump", "refresh", "destroy"]);
   const perNodeOf = (ss: Sample[], field: keyof NodeCounts) =>
     nodes.map((n) => String(median(ss.map((s) => s.nodes?.[n.label]?.[field] ?? 0)))).join("/");
   const idle = table(
@@ -623,7 +638,7 @@ async function main(): Promise<void> {
       "1st call",
       "provider calls (check/diff)",
     ],
-    mcpNames.flatMap((c) =>
+    cliNames.flatMap((c) =>
       NO_SSH.flatMap((sc) => {
         const ss = of(c, sc);
         if (ss.length === 0) return [];
@@ -648,14 +663,24 @@ async function main(): Promise<void> {
     ),
   );
   const components = args.count * nodes.length;
-  const overhead = mcpNames.flatMap((c) => {
-    const nochange = median(of(c, "nochange").map((s) => s.ms));
-    const nothing = median(of(c, "empty").map((s) => s.ms));
-    if (Number.isNaN(nochange) || Number.isNaN(nothing)) return [];
+  /** "a s − b s = d s, x ms per component", or nothing when either was not run. */
+  const minus = (c: string, sc: Scenario, base: string, baseSc: Scenario, label: string) => {
+    const a = median(of(c, sc).map((s) => s.ms));
+    const b = median(of(base, baseSc).map((s) => s.ms));
+    if (Number.isNaN(a) || Number.isNaN(b)) return [];
     return [
-      `${c}: no-change re-run ${secs(nochange)} s − empty program ${secs(nothing)} s = ${secs(nochange - nothing)} s, ${((nochange - nothing) / components).toFixed(1)} ms per component (${components} components).`,
+      `${c}: ${SCENARIO_LABEL[sc]} ${secs(a)} s − ${label} ${secs(b)} s = ${secs(a - b)} s, ${((a - b) / components).toFixed(1)} ms per component (${components} components).`,
     ];
-  });
+  };
+  const overhead = [
+    // The SDK's and the engine's own cost per resource, above a run that declares none.
+    ...minus(NULL_CONTENDER, "nochange", mcpNames[0] ?? "", "empty", "empty program"),
+    ...mcpNames.flatMap((c) => [
+      ...minus(c, "nochange", c, "empty", "empty program"),
+      // What is ours: the same run with a provider that does nothing (sdk-null) taken away.
+      ...scenarios.flatMap((sc) => minus(c, sc, NULL_CONTENDER, sc, NULL_CONTENDER)),
+    ]),
+  ];
 
   const report = [
     `pulumi-mcp benchmark — ${new Date(started).toISOString()}, ${args.n} repetition(s), ${args.count} components × ${nodes.length} nodes, stopTimeout ${setup.stopTimeout}s`,
@@ -668,6 +693,8 @@ async function main(): Promise<void> {
     mainTable,
     "-: not run. The default-minUptime variant runs deploy, bump and destroy only (nothing else starts a container); the preview, the",
     "empty-program run and refresh run for the first pulumi-mcp variant only; the empty program's ×floor is against the floor's no-change re-run.",
+    `${NULL_CONTENDER}: the same program and CLI path with a provider that does nothing (bench/null-provider.js): the SDK's and the engine's cost;`,
+    `pulumi-mcp − ${NULL_CONTENDER} is ours.`,
     ...overhead,
     "",
     "pulumi-mcp per operation: one component alone on node a (channels include the node lock's held channel).",

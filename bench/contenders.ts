@@ -1,4 +1,4 @@
-// BENCH ONLY. The three contenders of bench/run.sh, each able to run one scenario and say how
+// BENCH ONLY. The contenders of bench/run.sh, each able to run one scenario and say how
 // long it took and how many SSH handshakes and sessions (exec channels) it used per node.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -387,6 +387,16 @@ export interface McpOptions {
   parallel?: number;
   /** V8 CPU profiles of the provider and program processes, one directory per run (cpu-profile.js). */
   cpuProfileDir?: string;
+  /** The same resources served by bench/null-provider.js (the sdk-null contender). */
+  nullProvider?: boolean;
+}
+
+/** The control contender: the SDK and the engine with a provider that does nothing. */
+export const NULL_CONTENDER = "sdk-null";
+
+/** Contenders run through the real CLI (test/cli's CliStack): pulumi-mcp's and sdk-null. */
+export function throughCli(name: string): boolean {
+  return name.startsWith("pulumi-mcp") || name === NULL_CONTENDER;
 }
 
 const OPERATION: Record<Scenario, "preview" | "up" | "refresh" | "destroy"> = {
@@ -423,6 +433,7 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
     NODE_OPTIONS: ["trace-provider.js", "trace-program.js", "cpu-profile.js"]
       .map((f) => `--require ${path.join(BENCH_DIR, f)}`)
       .join(" "),
+    ...(options.nullProvider ? { BENCH_NULL_PROVIDER: "1" } : {}),
   };
   const make = (stack: string) =>
     new cli.CliStack({
@@ -458,6 +469,7 @@ export function mcpContender(setup: Setup, options: McpOptions): Contender {
     bootPersistence: false,
     ...(options.unikernel ? { runtime: "unikernel", accel: options.unikernel.accel } : {}),
     ...(options.minUptime === undefined ? {} : { minUptime: options.minUptime }),
+    ...(options.nullProvider ? { provider: "null" } : {}),
   });
 
   /** A fresh stack, or `pulumi config set` of the keys that changed since the last run. */

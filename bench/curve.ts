@@ -37,6 +37,7 @@ const CONTENDER: Record<string, string> = {
   floor: "floor",
   "pulumi-mcp minUptime=0": "pulumi-mcp",
   "pulumi-mcp (default minUptime=2)": "pulumi-mcp minUptime 2",
+  "sdk-null": "null provider",
   ansible: "Ansible",
 };
 
@@ -107,26 +108,29 @@ function main(): void {
       const ours = at("pulumi-mcp", sc, size);
       const ansible = at("Ansible", sc, size);
       const empty = at("empty program", "nochange", size);
+      const none = at("null provider", sc, size);
       if (!ours && !floor && !ansible) continue;
       const base = floor && empty ? floor.seconds + empty.seconds : undefined;
       const vsBase =
         ours && base && ["deploy", "bump", "destroy"].includes(sc)
           ? `${(ours.seconds / base).toFixed(2)}×`
           : "-";
-      const perComponent =
-        ours && empty && (sc === "nochange" || sc === "preview")
-          ? `${(((ours.seconds - empty.seconds) * 1000) / (size * nodes)).toFixed(1)} ms`
+      const perComponent = (base?: Point) =>
+        ours && base
+          ? `${(((ours.seconds - base.seconds) * 1000) / (size * nodes)).toFixed(1)} ms`
           : "-";
+      const withOp = (p?: Point) =>
+        p ? `${s(p)} (${p.cliOpSeconds === undefined ? "-" : secs(p.cliOpSeconds * 1000)})` : "-";
       rows.push([
         `${label} @${size}`,
         s(floor),
-        ours
-          ? `${s(ours)} (${ours.cliOpSeconds === undefined ? "-" : secs(ours.cliOpSeconds * 1000)})`
-          : "-",
+        withOp(ours),
         s(ansible),
         sc === "nochange" || sc === "preview" ? s(empty) : "-",
+        withOp(none),
         vsBase,
-        perComponent,
+        perComponent(sc === "nochange" || sc === "preview" ? empty : undefined),
+        perComponent(none),
         ours && ansible ? `${(ansible.seconds / ours.seconds).toFixed(1)}×` : "-",
         ours?.channels === undefined ? "-" : String(ours.channels),
         floor?.channels === undefined ? "-" : String(floor.channels),
@@ -139,8 +143,10 @@ function main(): void {
     "pulumi-mcp wall (CLI op)",
     "Ansible",
     "empty program",
+    "null provider wall (CLI op)",
     "mcp ÷ (floor + empty)",
     "(mcp − empty) per component",
+    "(mcp − null) per component",
     "Ansible ÷ mcp",
     "mcp channels",
     "floor sessions",
@@ -148,6 +154,7 @@ function main(): void {
   const text = [
     `Fleet curve: ${nodes} nodes, ${sizes.join(", ")} components per node; median seconds over ${[...new Set(all.map((r) => r.args.n))].join("/")} repetition(s).`,
     "pulumi-mcp = minUptime 0 through the real CLI (test/cli's whole run; the `pulumi` operation alone in brackets); empty program = the same path declaring nothing;",
+    "null provider = sdk-null, the same resources and path with a provider that does nothing (the SDK's and the engine's cost): mcp − null is ours;",
     "channels = exec channels (sessions) of both nodes together.",
     table(header, rows),
   ].join("\n");
@@ -174,7 +181,7 @@ function main(): void {
 
   // ----- the plot -----
   if (!png) return;
-  const contenders = ["floor", "pulumi-mcp", "Ansible", "empty program"];
+  const contenders = ["floor", "pulumi-mcp", "Ansible", "empty program", "null provider"];
   const panels: [Scenario, string][] = [
     ["deploy", "deploy"],
     ["nochange", "no-change re-run"],

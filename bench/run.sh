@@ -5,14 +5,14 @@
 #   bash bench/run.sh --quick         # N=1, 5 components per node
 #   bash bench/run.sh -n 5 --count 10 --contenders floor,mcp0 --worktree --no-ops --parallel 16
 #   bash bench/run.sh --ansible-n 3   # Ansible N times too (by default it runs once: see below)
-#   bash bench/run.sh --fleet         # issue 18's curve: 20, 50, 100 per node, floor/mcp0/ansible, N=1
+#   bash bench/run.sh --fleet         # issue 18's curve: 20, 50, 100 per node, floor/mcp0/sdk-null/ansible, N=1
 #   bash bench/run.sh --fleet --sizes 5  # the same, one small size (checks the whole run works)
 #
 # Fleet curve: --sizes 20,50,100 runs the whole bench once per size (components per node) and then
 # bench/curve.ts over the results: one table of time against size (bench/.work/curve-<time>.md),
 # the figures as CSV and JSON, and a PNG plot drawn by gnuplot (bench/fleet-curve.png; Debian's
 # gnuplot-nox is installed when missing, root only). --fleet = --sizes 20,50,100 -n 1
-# --contenders floor,mcp0,ansible --no-ops --no-unikernel (each still overridable after it).
+# --contenders floor,mcp0,sdk-null,ansible --no-ops --no-unikernel (each still overridable after it).
 #
 # Experiments (what-ifs measured instead of guessed; say so wherever their figures are quoted):
 #   --sessions N         commands at once per node for the floor (FLOOR_PARALLEL) and pulumi-mcp
@@ -37,6 +37,9 @@
 #   floor    bench/floor.sh: the necessary podman commands over one OpenSSH ControlMaster per node
 #   mcp0     pulumi-mcp through the real `pulumi` CLI (test/cli), every component minUptime: 0
 #   mcp      pulumi-mcp through the real `pulumi` CLI (test/cli), default minUptime (2 s)
+#   sdk-null the same program and CLI path with a dynamic provider that does nothing
+#            (bench/null-provider.js): the SDK's and the engine's cost, so pulumi-mcp − sdk-null
+#            is ours; runs what mcp0 runs but the empty program (not in the default set)
 #   ansible  ansible-playbook with containers.podman (bench/ansible/*.yml)
 # Scenarios, in this order for each contender and repetition: initial deploy (v1), no-change
 # re-run, version bump (v2), refresh, destroy. pulumi-mcp's are `pulumi up`, `up`, `up`,
@@ -81,7 +84,7 @@ extra=()
 while (($# > 0)); do
   case $1 in
   --quick) n=1 sizes=5 ;;
-  --fleet) n=1 sizes=20,50,100 curve=1 contenders=floor,mcp0,ansible extra+=(--no-ops --no-unikernel) ;;
+  --fleet) n=1 sizes=20,50,100 curve=1 contenders=floor,mcp0,sdk-null,ansible extra+=(--no-ops --no-unikernel) ;;
   -n | --n) n=$2 && shift ;;
   --count) sizes=$2 && shift ;;
   --sizes) sizes=$2 curve=1 && shift ;;
@@ -159,6 +162,11 @@ PROGRAM=$("$TS_NODE" --transpile-only -e "
   const { prepareProgram } = require('$SRC/test/cli/prepare-program.ts');
   process.stdout.write(prepareProgram({ example: '$BENCH_DIR/program', name: 'bench' }).dir);
 ")
+# sdk-null's provider, a real copy in node_modules as pulumi-mcp is (serialised as a bare require).
+NULL_PKG=$PROGRAM/node_modules/bench-null-provider
+rm -rf "$NULL_PKG" && mkdir -p "$NULL_PKG"
+cp "$BENCH_DIR/null-provider.js" "$NULL_PKG/index.js"
+echo '{ "name": "bench-null-provider", "private": true, "main": "index.js" }' >"$NULL_PKG/package.json"
 
 # --- the nodes, and cleaning up whatever happens ------------------------------------------------
 cleanup() {

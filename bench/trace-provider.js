@@ -6,7 +6,8 @@
 //                                    asked for (SshTransport.run/hold, so queueing for a channel
 //                                    slot shows), opened, first output, closed;
 //   * the Component provider's check/diff/create/read/update/delete -> one event per call, and
-//     the call each exec channel belongs to (AsyncLocalStorage);
+//     the call each exec channel belongs to (AsyncLocalStorage); with $BENCH_NULL_PROVIDER, the
+//     calls of bench/null-provider.js instead, and nothing else;
 //   * pulumi-mcp's own per-node counters (transport allCounters()).
 // When the CLI ends the process (SIGINT to its process group, SIGKILL 5 s later; SIGTERM too) or
 // it exits, appends everything as one line to the run's probe log ($PULUMI_MCP_TEST_PROBE_LOG,
@@ -107,8 +108,7 @@ function install(probeLog) {
     };
   }
 
-  function hookTransport(mcpDir) {
-    const { SshTransport } = require(path.join(mcpDir, "dist/transport/ssh-transport.js"));
+  function hookTransport({ SshTransport }) {
     for (const method of ["run", "hold"]) {
       const original = SshTransport.prototype[method];
       SshTransport.prototype[method] = function benchAsk(...args) {
@@ -125,8 +125,8 @@ function install(probeLog) {
       : undefined;
   }
 
-  function hookProvider(mcpDir) {
-    const provider = require(path.join(mcpDir, "dist/resources/component-provider.js"));
+  function hookProvider(file) {
+    const provider = require(file);
     // Which argument holds the component's properties, per method.
     const bagAt = { check: 1, diff: 2, create: 0, read: 1, update: 2, delete: 1 };
     for (const [method, at] of Object.entries(bagAt)) {
@@ -158,13 +158,21 @@ function install(probeLog) {
   let transportIndex;
   let unikernelRuntime;
   try {
-    const mcpDir = path.dirname(path.dirname(fromProgram("pulumi-mcp/dist/index.js")));
-    // ssh2 and the runtime are watched, not loaded: a no-change run's provider loads neither.
-    require(path.join(__dirname, "../test/cli/on-first-load.js")).onFirstLoad("ssh2", hookSsh2);
-    hookTransport(mcpDir);
-    hookProvider(mcpDir);
-    transportIndex = require(path.join(mcpDir, "dist/transport/index.js"));
-    unikernelRuntime = path.join(mcpDir, "dist/runtime/unikernel-runtime.js");
+    if (process.env.BENCH_NULL_PROVIDER) {
+      // The sdk-null contender (bench/null-provider.js): its calls are timed the same way, and
+      // nothing of pulumi-mcp is loaded into its process.
+      hookProvider(fromProgram("bench-null-provider"));
+    } else {
+      const mcpDir = path.dirname(path.dirname(fromProgram("pulumi-mcp/dist/index.js")));
+      // ssh2, the transport and the runtime are watched, not loaded: a no-change run's provider
+      // loads none of them.
+      const { onFirstLoad } = require(path.join(__dirname, "../test/cli/on-first-load.js"));
+      onFirstLoad("ssh2", hookSsh2);
+      onFirstLoad("./ssh-transport", hookTransport); // dist/transport/index.js's require
+      hookProvider(path.join(mcpDir, "dist/resources/component-provider.js"));
+      transportIndex = path.join(mcpDir, "dist/transport/index.js");
+      unikernelRuntime = path.join(mcpDir, "dist/runtime/unikernel-runtime.js");
+    }
   } catch (error) {
     trace.problems.push(`hooks not installed: ${error.message}`);
   }
@@ -174,7 +182,8 @@ function install(probeLog) {
     if (dumped) return;
     dumped = true;
     try {
-      if (transportIndex) trace.counters = Object.fromEntries(transportIndex.allCounters());
+      const transport = transportIndex && require.cache[transportIndex]?.exports;
+      if (transport) trace.counters = Object.fromEntries(transport.allCounters());
     } catch (error) {
       trace.problems.push(`counters unavailable: ${error.message}`);
     }
@@ -189,7 +198,8 @@ function install(probeLog) {
     dump();
     const done = () => process.exit(0);
     setTimeout(done, 1_000).unref();
-    Promise.resolve(transportIndex?.closeAllConnections()).then(() => setTimeout(done, 50), done);
+    const transport = transportIndex && require.cache[transportIndex]?.exports;
+    Promise.resolve(transport?.closeAllConnections()).then(() => setTimeout(done, 50), done);
   }
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);

@@ -2,8 +2,11 @@
 // each of the nodes in `nodes` (JSON), every one from the same config-driven image, each on its
 // own loopback port. Node i runs service `<servicePrefix><letter>` (bencha, benchb, …) with
 // components c00, c01, …, so two "nodes" that share one podman never share a container name.
+// Config `provider: null` (the sdk-null contender) declares the same resources with the same
+// inputs, minus the secret credentials, served by a provider that does nothing
+// (bench/null-provider.js); pulumi-mcp is then never loaded.
 import * as pulumi from "@pulumi/pulumi";
-import * as mcp from "pulumi-mcp";
+import type * as Mcp from "pulumi-mcp";
 
 interface BenchNode {
   host: string;
@@ -29,23 +32,32 @@ const bootPersistence = cfg.getBoolean("bootPersistence");
 // The unikernel timing (bench.ts): the same stack with runtime "unikernel".
 const runtime = cfg.get("runtime") as "container" | "unikernel" | undefined;
 const accel = cfg.get("accel") as "auto" | "kvm" | "tcg" | undefined;
+const nullProvider = cfg.get("provider") === "null";
+
+/** sdk-null's resource: its type ends in ":Component" like ours (bench/contenders.ts counts those). */
+class NullComponent extends pulumi.dynamic.Resource {
+  declare readonly containerName: pulumi.Output<string>;
+  constructor(name: string, props: Record<string, unknown>) {
+    super(require("bench-null-provider"), name, props, undefined, "null", "Component");
+  }
+}
+const mcp: typeof Mcp | undefined = nullProvider ? undefined : require("pulumi-mcp");
 
 export const containers: pulumi.Output<string>[] = [];
 nodes.forEach((n, i) => {
   const service = `${servicePrefix}${String.fromCharCode(97 + i)}`;
-  const node: mcp.NodeArgs = {
+  const target = {
     host: n.host,
     port: n.port,
     user: n.user,
-    privateKey: sshKey,
     hostKey: n.hostKey,
     ...(maxSessions === undefined ? {} : { maxSessions }),
     ...(bootPersistence === undefined ? {} : { bootPersistence }),
   };
+  const node: Mcp.NodeArgs = { ...target, privateKey: sshKey };
   for (let c = 0; c < count; c++) {
     const name = `c${String(c).padStart(2, "0")}`;
-    const component = new mcp.Component(`${service}-${name}`, {
-      node,
+    const fields = {
       service,
       name,
       image,
@@ -54,7 +66,14 @@ nodes.forEach((n, i) => {
       ...(stopTimeout === undefined ? {} : { stopTimeout }),
       ...(runtime === undefined ? {} : { runtime, startTimeout: 120 }),
       ...(accel === undefined ? {} : { accel }),
-    });
+    };
+    const component = mcp
+      ? new mcp.Component(`${service}-${name}`, { node, ...fields })
+      : new NullComponent(`${service}-${name}`, {
+          node: target,
+          ...fields,
+          containerName: `${service}-${name}`,
+        });
     containers.push(component.containerName);
   }
 });
