@@ -1,12 +1,13 @@
 import type { Transport } from "../transport";
+import { Semaphore } from "../transport/semaphore";
 
 /**
  * Requests for one node that arrive within this window go out as one command
- * (`podman container inspect a b c …`, `podman rm a b c …`). While that
- * command runs, the next batch keeps collecting and goes out when it is done:
- * the engine sends at most `--parallel` steps at once and a new one as each
- * finishes, so requests arrive spread out, and a fixed window alone would send
- * a command for every one or two of them.
+ * (`podman container inspect a b c …`, `podman rm a b c …`). While the node's
+ * commands of that kind are all busy, the next batch keeps collecting and goes
+ * out when one is done: the engine sends at most `--parallel` steps at once
+ * and a new one as each finishes, so requests arrive spread out, and a fixed
+ * window alone would send a command for every one or two of them.
  */
 const WINDOW_MS = 15;
 const MAX_BATCH = 100;
@@ -16,41 +17,57 @@ interface Batch<T> {
   result: Promise<T>;
 }
 
+export interface BatchOptions {
+  /**
+   * How many flushes of one node and scope may run at once (1 unless told).
+   * Two suit commands that mostly wait, such as stops and removals that wait
+   * out a stop timeout: with one at a time, the steps the engine sends while a
+   * removal waits go out only after it, and a destroy takes two timeouts per
+   * wave of steps. Unbounded, a destroy at `--parallel 40` went out as tens of
+   * small commands and took twice as long (bench/README.md).
+   */
+  concurrent?: number;
+}
+
 /**
  * A coalescer: `add(transport, scope, name)` joins the batch open for that
  * node and scope (say, a stop timeout) and resolves with what `flush`
- * returned for the whole batch. At most one flush per node and scope runs at
- * a time, so a batch is as large as the engine lets it be.
+ * returned for the whole batch. At most `concurrent` flushes per node and
+ * scope run at a time, so a batch is as large as the engine lets it be.
  */
 export function nodeBatcher<T>(
   flush: (transport: Transport, scope: string, names: string[]) => Promise<T>,
+  { concurrent = 1 }: BatchOptions = {},
 ): (transport: Transport, scope: string, name: string) => Promise<T> {
   const open = new Map<string, Batch<T>>();
-  const running = new Map<string, Promise<unknown>>();
+  const slots = new Map<string, Semaphore>();
   return (transport, scope, name) => {
     const key = `${transport.label}\0${scope}`;
     let batch = open.get(key);
     if (!batch || batch.names.size >= MAX_BATCH) {
       const names = new Set<string>();
-      const before = running.get(key);
+      let slot = slots.get(key);
+      if (!slot) {
+        slot = new Semaphore(concurrent);
+        slots.set(key, slot);
+      }
+      const nodeSlots = slot;
       const result = (async () => {
         await new Promise((done) => setTimeout(done, WINDOW_MS));
         // Until the node's connection is up nothing can go out anyway: keep taking
         // names, so the requests of a whole refresh share one round trip; likewise
-        // while this node's previous command of the scope still runs.
+        // while this node's commands of the scope are all running.
         await transport.ready();
-        await before?.catch(() => undefined);
-        if (open.get(key)?.names === names) open.delete(key);
-        return flush(transport, scope, [...names]);
+        const release = await nodeSlots.acquire();
+        try {
+          if (open.get(key)?.names === names) open.delete(key);
+          return await flush(transport, scope, [...names]);
+        } finally {
+          release();
+        }
       })();
-      const fresh: Batch<T> = { names, result };
-      const settled = fresh.result.catch(() => undefined);
-      running.set(key, settled);
-      void settled.then(() => {
-        if (running.get(key) === settled) running.delete(key);
-      });
-      open.set(key, fresh);
-      batch = fresh;
+      batch = { names, result };
+      open.set(key, batch);
     }
     batch.names.add(name);
     return batch.result;

@@ -37,8 +37,9 @@ function forAll(verb: string, command: NamesCommand) {
   };
 }
 
-const stopInBatch = nodeBatcher(forAll("stop", podmanStop));
-const removeInBatch = nodeBatcher(forAll("rm", podmanRemove));
+// Two at a time: a stop or removal mostly waits out its stop timeout.
+const stopInBatch = nodeBatcher(forAll("stop", podmanStop), { concurrent: 2 });
+const removeInBatch = nodeBatcher(forAll("rm", podmanRemove), { concurrent: 2 });
 
 async function batched(
   batch: typeof stopInBatch,

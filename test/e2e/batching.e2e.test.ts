@@ -2,9 +2,10 @@
 // components on one node (bench/program). What README promises about round trips, measured from
 // the provider process itself (every SSH handshake and exec channel, test/cli's probe):
 // one SSH connection per node per run; the engine runs at most `--parallel` steps at once (8 unless
-// told), and a destroy sends one `podman rm` per wave of them; with `--parallel 40`, a destroy of
-// all 40 is at most two `podman rm` (one, or two when the engine's Deletes arrive in two bursts;
-// both seen). A refresh is one command whatever the parallelism: the first read inspects every
+// told), and a destroy's removals go out batched, two commands at most at once per node (each
+// waits out a stop timeout; a third batch collects meanwhile): at most three `podman rm` per wave of
+// steps (seen: 13 for 40 at the default), and with `--parallel 40` at most three for all 40 (seen: 3,
+// one for the first burst of Deletes, two for the stragglers). A refresh is one command whatever the parallelism: the first read inspects every
 // managed container on the node and the others are answered from that (refresh-snapshot).
 
 import { readFileSync } from "node:fs";
@@ -29,6 +30,12 @@ function podmanCalls(run: CliRun, subcommand: string): string[] {
   return run.execs.filter((line) =>
     new RegExp(`\\bpodman\\b[^|;&]*?\\s'?${subcommand}'?\\s`).test(line),
   );
+}
+
+/** "3 podman rm of 20+15+5 names": how the commands split the containers. */
+function sizes(commands: string[]): string {
+  const names = commands.map((line) => line.split(" -- ").at(-1)?.trim().split(/\s+/).length ?? 0);
+  return `${commands.length} podman rm of ${names.join("+")} names`;
 }
 
 beforeAll(() => {
@@ -95,25 +102,25 @@ describe(`${COUNT} components on one node through the real pulumi CLI`, () => {
     );
   });
 
-  it(`destroy at the default --parallel: one podman rm per wave of steps`, async () => {
+  it(`destroy at the default --parallel: at most three podman rm per wave of steps`, async () => {
     const run = await stack.run("destroy");
+    const removals = podmanCalls(run, "rm");
+    console.info(`destroy of ${COUNT}: ${sizes(removals)}, ${run.durationMs} ms`);
     expect(run.ok).toBe(true);
     expect(run.handshakes).toBe(1);
-    const removals = podmanCalls(run, "rm");
-    expect(removals.length).toBeLessThanOrEqual(2 * Math.ceil(COUNT / CLI_DEFAULT_PARALLEL));
+    expect(removals.length).toBeLessThanOrEqual(3 * Math.ceil(COUNT / CLI_DEFAULT_PARALLEL));
     expect(leftOver(CONTAINERS)).toEqual([]);
-    console.info(`destroy of ${COUNT}: ${removals.length} podman rm, ${run.durationMs} ms`);
   });
 
-  it(`destroy with --parallel ${COUNT}: at most two podman rm for all of them`, async () => {
+  it(`destroy with --parallel ${COUNT}: at most three podman rm for all of them`, async () => {
     expect((await stack.run("up")).ok).toBe(true);
     const run = await stack.run("destroy", { parallel: COUNT });
+    const removals = podmanCalls(run, "rm");
+    console.info(`destroy --parallel ${COUNT}: ${sizes(removals)}, ${run.durationMs} ms`);
     expect(run.ok).toBe(true);
     expect(run.handshakes).toBe(1);
-    const removals = podmanCalls(run, "rm");
     expect(removals.length).toBeGreaterThanOrEqual(1);
-    expect(removals.length).toBeLessThanOrEqual(2);
+    expect(removals.length).toBeLessThanOrEqual(3);
     expect(leftOver(CONTAINERS)).toEqual([]);
-    console.info(`destroy --parallel ${COUNT}: ${removals.length} podman rm, ${run.durationMs} ms`);
   });
 });

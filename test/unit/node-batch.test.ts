@@ -92,6 +92,40 @@ describe("nodeBatcher", () => {
     expect(flushes).toEqual([["a"], ["b", "c", "d"]]);
   });
 
+  it("with concurrent: 2, a second batch goes out beside a running one; a third waits for either", async () => {
+    const flushes: string[][] = [];
+    const finish: (() => void)[] = [];
+    let running = 0;
+    let mostAtOnce = 0;
+    const batch = nodeBatcher(
+      async (_t, _scope, names) => {
+        flushes.push(names);
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await new Promise<void>((done) => finish.push(done));
+        running -= 1;
+      },
+      { concurrent: 2 },
+    );
+    const node = new FakeTransport(label());
+    const pause = () => new Promise((done) => setTimeout(done, 40)); // well past the window
+    const all = [batch(node, "", "a")];
+    await pause();
+    all.push(batch(node, "", "b"));
+    await pause();
+    all.push(batch(node, "", "c"), batch(node, "", "d"));
+    await pause();
+    expect(flushes).toEqual([["a"], ["b"]]); // c and d wait for a slot, still collecting
+    all.push(batch(node, "", "e"));
+    finish[1]?.(); // "b" ends first: the waiting batch takes its slot
+    await pause();
+    expect(flushes).toEqual([["a"], ["b"], ["c", "d", "e"]]);
+    finish[0]?.();
+    finish[2]?.();
+    await Promise.all(all);
+    expect(mostAtOnce).toBe(2);
+  });
+
   it("a request after a flush went out starts a new batch", async () => {
     const flushes: string[][] = [];
     const batch = nodeBatcher(async (_t, _scope, names) => {
