@@ -37,9 +37,9 @@ function forAll(verb: string, command: NamesCommand) {
   };
 }
 
-// Two at a time: a stop or removal mostly waits out its stop timeout.
-const stopInBatch = nodeBatcher(forAll("stop", podmanStop), { concurrent: 2 });
-const removeInBatch = nodeBatcher(forAll("rm", podmanRemove), { concurrent: 2 });
+// Four at a time: a stop or removal mostly waits out its stop timeout.
+const stopInBatch = nodeBatcher(forAll("stop", podmanStop), { concurrent: 4 });
+const removeInBatch = nodeBatcher(forAll("rm", podmanRemove), { concurrent: 4 });
 
 async function batched(
   batch: typeof stopInBatch,

