@@ -47,12 +47,8 @@ export function nodeBatcher<T>(
     let batch = open.get(key);
     if (!batch || batch.names.size >= MAX_BATCH) {
       const names = new Set<string>();
-      let slot = slots.get(key);
-      if (!slot) {
-        slot = new Semaphore(concurrent);
-        slots.set(key, slot);
-      }
-      const nodeSlots = slot;
+      const nodeSlots = slots.get(key) ?? new Semaphore(concurrent);
+      slots.set(key, nodeSlots);
       const result = (async () => {
         await new Promise((done) => setTimeout(done, WINDOW_MS));
         // Until the node's connection is up nothing can go out anyway: keep taking

@@ -3,10 +3,12 @@
 // the provider process itself (every SSH handshake and exec channel, test/cli's probe):
 // one SSH connection per node per run; the engine runs at most `--parallel` steps at once (8 unless
 // told), and a destroy's removals go out batched, at most four commands at once per node (each
-// waits out a stop timeout; one more batch collects meanwhile): fewer `podman rm` than containers at
-// the default (seen: 16 and 21 for 40: the Deletes of a wave arrive spread out), and with `--parallel 40` at most five for all 40 (seen: 5, one
-// for the first burst of Deletes, the others for stragglers). A refresh is one command whatever the parallelism: the first read inspects every
-// managed container on the node and the others are answered from that (refresh-snapshot).
+// waits out a stop timeout; one more batch collects meanwhile): fewer `podman rm` than containers
+// at the default (seen: 13-21 for 40, as the Deletes of a wave arrive spread out), and with
+// `--parallel 40` at most five for all 40 (seen: 2-5, one for the first burst of Deletes, the
+// others for stragglers). A refresh is one command whatever the parallelism: the first read
+// inspects every managed container on the node and the others are answered from that
+// (refresh-snapshot).
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
